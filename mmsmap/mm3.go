@@ -1,0 +1,154 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package mmsmap
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// MailView says how an MM is shown as Internet mail (RFC 4356 §2.1, the
+// MM3 direction "MMS to Internet mail"; this is its first, minimal part:
+// the full mapping of Table 1–4 follows later).
+type MailView struct {
+	// Domain is the MMS domain numbers are shown at, so that a reply from
+	// a mail client comes back to this relay as `+E164@Domain` and can be
+	// routed as an MM (RFC 4356 §2.1.3.2: addresses are fully qualified).
+	Domain string
+	// Plan normalises numbers before they are shown.
+	Plan NumberPlan
+	// Now is the clock for a missing Date (time.Now when nil).
+	Now func() time.Time
+}
+
+// addressFields are the RFC 5322 fields whose MMS addresses are rewritten
+// into replyable mailboxes.
+var addressFields = []string{"From", "To", "Cc", "Reply-To"}
+
+// droppedFields are transport fields that are not X-Mms-* but describe the
+// MM4 hop only: Sender names the peer's system or the unqualified MMS
+// sender (spec §2.1 "RFC 5322 transport fields").
+var droppedFields = []string{"Sender"}
+
+// ToInternetMail returns the header of an MM (an MM4_forward.REQ or an MM
+// from any other source) as Internet mail: MM4 transport fields (X-Mms-*,
+// Sender) removed, MMS addresses in From/To/Cc/Reply-To turned into
+// replyable mailboxes at v.Domain, the Message-ID kept (or derived from
+// X-Mms-Message-ID when the MM has none) and a Date supplied when missing.
+// Fields are kept in their original order and spelling; the body is not
+// touched, so its MIME structure and Content-* fields stay as they are.
+func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
+	var out bytes.Buffer
+	hasMsgID, hasDate := false, false
+	for f := h.Fields(); f.Next(); {
+		key := f.Key()
+		switch {
+		case IsTransportField(key) || containsFold(droppedFields, key):
+			continue
+		case containsFold(addressFields, key):
+			fmt.Fprintf(&out, "%s: %s\r\n", key, v.mailboxList(f.Value()))
+			continue
+		case strings.EqualFold(key, "Message-ID"):
+			hasMsgID = true
+		case strings.EqualFold(key, "Date"):
+			hasDate = true
+		}
+		raw, err := f.Raw()
+		if err != nil {
+			return textproto.Header{}, err
+		}
+		out.Write(raw)
+	}
+	if !hasMsgID {
+		if id, ok := firstValue(&h, HdrMessageID); ok && id != "" {
+			fmt.Fprintf(&out, "Message-ID: %s\r\n", msgIDFromMMS(unquoteID(strings.TrimSpace(id)), v.Domain))
+		}
+	}
+	if !hasDate {
+		now := time.Now
+		if v.Now != nil {
+			now = v.Now
+		}
+		fmt.Fprintf(&out, "Date: %s\r\n", now().UTC().Format(time.RFC1123Z))
+	}
+	out.WriteString("\r\n")
+	return textproto.ReadHeader(bufio.NewReader(&out))
+}
+
+// mailboxList rewrites one address-list value. Addresses that do not parse
+// are kept as written, so nothing the sender wrote is lost.
+func (v MailView) mailboxList(val string) string {
+	addrs, err := ParseAddressList(val)
+	if err != nil || len(addrs) == 0 {
+		return sanitizeValue(val)
+	}
+	parts := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		parts = append(parts, v.mailbox(a))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mailbox renders one address as an RFC 5322 mailbox.
+func (v MailView) mailbox(a Address) string {
+	m := mail.Address{Name: a.DisplayName}
+	switch {
+	case a.IsNumber():
+		if n, err := v.Plan.NormalizeAddress(a); err == nil {
+			a = n
+		}
+		m.Address = a.Format(FormE164, v.Domain)
+	case a.Type == TypeEmail:
+		m.Address = a.String()
+	default:
+		// IPv4/IPv6/other device addresses have no mailbox form; keep
+		// the device address, qualified, as the display name.
+		m.Name = a.DeviceAddress()
+		m.Address = "postmaster@" + v.Domain
+	}
+	return m.String()
+}
+
+// msgIDFromMMS makes an RFC 5322 msg-id from an X-Mms-Message-ID.
+func msgIDFromMMS(id, domain string) string {
+	id = strings.Map(func(r rune) rune {
+		if r <= ' ' || r > '~' || strings.ContainsRune("<>()[]\\,;:\"", r) {
+			return -1
+		}
+		return r
+	}, id)
+	if id == "" {
+		id = "mms"
+	}
+	if !strings.Contains(id, "@") {
+		id += "@" + domain
+	}
+	return "<" + id + ">"
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// sanitizeValue drops control characters from a header value (a folded
+// value arrives unfolded from Fields().Value()).
+func sanitizeValue(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,313 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/foxcpp/maddy/framework/config"
+	modconfig "github.com/foxcpp/maddy/framework/config/module"
+	"github.com/foxcpp/maddy/framework/log"
+	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/seen"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+)
+
+// Relay is the mms.relay module: the identity of this MMS Relay/Server
+// (its MMS domains, system address, number plan) and the peer MMSCs it
+// exchanges MM4 with. The other maddy-mms modules reference one Relay
+// (`check { mm4 &mmsc }`), so peers are configured in exactly one place.
+//
+// A peer is recognised by its connection, never by what a message says:
+// its source IP/CIDR allowlist and/or the SMTP AUTH account it logs in with
+// (both must match when both are configured). Generated messages (RES,
+// reports) go only to a peer's configured originator-system addresses.
+type Relay struct {
+	instName string
+	log      log.Logger
+
+	Domains       []string // our MMS domains, lower-case; the first is canonical
+	SystemAddress string   // our system mailbox: MAIL FROM and Sender of RES
+	Version       string   // X-Mms-3GPP-MMS-Version we announce
+	Plan          mmsmap.NumberPlan
+	Peers         []*Peer
+
+	seenTTL  time.Duration
+	seenPath string
+	Seen     *seen.Log
+}
+
+// Peer is one peer MMSC or interconnect hub.
+type Peer struct {
+	Name string
+	// Domains are the peer's MMS domains (lower-case).
+	Domains []string
+	// OriginatorSystems are the addresses the peer's RES and reports go to;
+	// the first one is used when a REQ names none or one not listed here.
+	OriginatorSystems []string
+	Nets              []netip.Prefix
+	AuthUsers         []string
+	// SendVia is the target generated messages to this peer are handed to
+	// (normally a target.queue), so they are durable before we answer 250.
+	SendVia module.DeliveryTarget
+}
+
+func NewRelay(modName, instName string, _, inlineArgs []string) (module.Module, error) {
+	if len(inlineArgs) != 0 {
+		return nil, fmt.Errorf("%s: no inline arguments expected", modName)
+	}
+	return &Relay{instName: instName, log: log.Logger{Name: modName}}, nil
+}
+
+func (r *Relay) Name() string         { return "mms.relay" }
+func (r *Relay) InstanceName() string { return r.instName }
+
+func (r *Relay) Init(cfg *config.Map) error {
+	var plan numberPlanConfig
+	cfg.Bool("debug", true, false, &r.log.Debug)
+	cfg.StringList("domains", false, true, nil, &r.Domains)
+	cfg.String("system_address", false, true, "", &r.SystemAddress)
+	cfg.String("mms_version", false, false, "6.10.0", &r.Version)
+	cfg.Duration("duplicate_window", false, false, 7*24*time.Hour, &r.seenTTL)
+	cfg.String("duplicate_log", false, false, "", &r.seenPath)
+	cfg.Custom("number_plan", false, false, func() (any, error) { return defaultNumberPlan(), nil },
+		func(m *config.Map, node config.Node) (any, error) { return parseNumberPlan(m, node) }, &plan)
+	cfg.Callback("peer", func(m *config.Map, node config.Node) error {
+		p, err := parsePeer(m, node)
+		if err != nil {
+			return err
+		}
+		for _, other := range r.Peers {
+			if other.Name == p.Name {
+				return config.NodeErr(node, "duplicate peer %s", p.Name)
+			}
+		}
+		r.Peers = append(r.Peers, p)
+		return nil
+	})
+	if _, err := cfg.Process(); err != nil {
+		return err
+	}
+	r.Plan = mmsmap.NumberPlan(plan)
+
+	for i, d := range r.Domains {
+		r.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
+	}
+	if _, err := mmsmap.ParseAddress(r.SystemAddress); err != nil || !strings.Contains(r.SystemAddress, "@") {
+		return fmt.Errorf("%s: system_address %q is not a mailbox", r.Name(), r.SystemAddress)
+	}
+	if r.seenTTL <= 0 {
+		return fmt.Errorf("%s: duplicate_window must be positive", r.Name())
+	}
+	if r.seenPath == "" {
+		name := r.instName
+		if name == "" {
+			name = "default"
+		}
+		r.seenPath = filepath.Join(config.StateDirectory, "mms", name+".seen")
+	} else if !filepath.IsAbs(r.seenPath) {
+		r.seenPath = filepath.Join(config.StateDirectory, r.seenPath)
+	}
+	var err error
+	r.Seen, err = seen.Open(r.seenPath, r.seenTTL)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.Name(), err)
+	}
+	r.log.Debugf("%d peers, %d remembered transactions in %s", len(r.Peers), r.Seen.Len(), r.seenPath)
+	return nil
+}
+
+func (r *Relay) Close() error {
+	if r.Seen != nil {
+		return r.Seen.Close()
+	}
+	return nil
+}
+
+// IsLocalDomain reports whether domain is one of our MMS domains.
+func (r *Relay) IsLocalDomain(domain string) bool {
+	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
+	for _, d := range r.Domains {
+		if d == domain {
+			return true
+		}
+	}
+	return false
+}
+
+// IdentifyPeer returns the peer a connection belongs to, or nil. Only the
+// connection is trusted: the source address and the authenticated user.
+func (r *Relay) IdentifyPeer(conn *module.ConnState) *Peer {
+	if conn == nil {
+		return nil
+	}
+	var ip netip.Addr
+	switch a := conn.RemoteAddr.(type) {
+	case *net.TCPAddr:
+		ip, _ = netip.AddrFromSlice(a.IP)
+	case nil:
+	default:
+		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+			ip = ap.Addr()
+		}
+	}
+	ip = ip.Unmap()
+	for _, p := range r.Peers {
+		if p.matches(ip, conn.AuthUser) {
+			return p
+		}
+	}
+	return nil
+}
+
+func (p *Peer) matches(ip netip.Addr, authUser string) bool {
+	if len(p.Nets) != 0 {
+		ok := false
+		for _, n := range p.Nets {
+			if ip.IsValid() && n.Contains(ip) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(p.AuthUsers) != 0 {
+		ok := false
+		for _, u := range p.AuthUsers {
+			if authUser != "" && strings.EqualFold(u, authUser) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// ReplyAddress picks where a generated message answering this peer goes:
+// the REQ's X-Mms-Originator-System when it is one of the peer's
+// configured addresses, otherwise the peer's first configured address.
+// forged reports that the REQ asked for an address the peer does not own.
+func (p *Peer) ReplyAddress(requested string) (addr string, forged bool) {
+	requested = strings.TrimSpace(requested)
+	for _, a := range p.OriginatorSystems {
+		if requested != "" && strings.EqualFold(a, requested) {
+			return a, false
+		}
+	}
+	return p.OriginatorSystems[0], requested != ""
+}
+
+func parsePeer(m *config.Map, node config.Node) (*Peer, error) {
+	if len(node.Args) != 1 {
+		return nil, config.NodeErr(node, "expected: peer NAME { ... }")
+	}
+	p := &Peer{Name: node.Args[0]}
+	var nets []string
+	pm := config.NewMap(m.Globals, node)
+	pm.StringList("domains", false, true, nil, &p.Domains)
+	pm.StringList("originator_system", false, true, nil, &p.OriginatorSystems)
+	pm.StringList("source_ip", false, false, nil, &nets)
+	pm.StringList("auth_user", false, false, nil, &p.AuthUsers)
+	pm.Custom("send_via", false, true, nil, modconfig.DeliveryDirective, &p.SendVia)
+	if _, err := pm.Process(); err != nil {
+		return nil, err
+	}
+	for i, d := range p.Domains {
+		p.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
+	}
+	for _, a := range p.OriginatorSystems {
+		if !strings.Contains(a, "@") || strings.ContainsAny(a, " <>\r\n") {
+			return nil, config.NodeErr(node, "originator_system %q is not a plain mailbox (user@domain)", a)
+		}
+	}
+	for _, s := range nets {
+		var pfx netip.Prefix
+		var err error
+		if strings.Contains(s, "/") {
+			pfx, err = netip.ParsePrefix(s)
+		} else {
+			var a netip.Addr
+			a, err = netip.ParseAddr(s)
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		if err != nil {
+			return nil, config.NodeErr(node, "source_ip %q: %v", s, err)
+		}
+		p.Nets = append(p.Nets, pfx.Masked())
+	}
+	if len(p.Nets) == 0 && len(p.AuthUsers) == 0 {
+		return nil, config.NodeErr(node, "peer %s: set source_ip and/or auth_user, or nobody could be recognised as it", p.Name)
+	}
+	return p, nil
+}
+
+// numberPlanConfig mirrors mmsmap.NumberPlan for the config parser.
+type numberPlanConfig mmsmap.NumberPlan
+
+func defaultNumberPlan() numberPlanConfig {
+	return numberPlanConfig{ShortCodeMaxLength: 6, BareInternational: true}
+}
+
+func parseNumberPlan(m *config.Map, node config.Node) (numberPlanConfig, error) {
+	p := defaultNumberPlan()
+	var lengths []string
+	pm := config.NewMap(m.Globals, node)
+	pm.String("country_code", false, false, "", &p.CountryCode)
+	pm.StringList("international_prefix", false, false, nil, &p.InternationalPrefixes)
+	pm.StringList("national_prefix", false, false, nil, &p.NationalPrefixes)
+	pm.StringList("national_length", false, false, nil, &lengths)
+	pm.StringList("strip_prefix", false, false, nil, &p.StripPrefixes)
+	pm.Int("short_code_max_length", false, false, 6, &p.ShortCodeMaxLength)
+	pm.Bool("bare_international", false, true, &p.BareInternational)
+	if _, err := pm.Process(); err != nil {
+		return p, err
+	}
+	for _, l := range lengths {
+		var n int
+		if _, err := fmt.Sscanf(l, "%d", &n); err != nil || n < 1 || n > 15 {
+			return p, config.NodeErr(node, "national_length %q: want a number of digits from 1 to 15", l)
+		}
+		p.NationalLengths = append(p.NationalLengths, n)
+	}
+	return p, nil
+}
+
+// relayFromArgs resolves the mms.relay block a maddy-mms module works for:
+// the `relay &NAME` directive, or the same reference as the only inline
+// argument (`mm4 &mmsc`).
+func relayFromArgs(modName string, inlineArgs []string, directive string) (*Relay, error) {
+	ref := directive
+	switch {
+	case len(inlineArgs) == 1 && ref == "":
+		ref = inlineArgs[0]
+	case len(inlineArgs) != 0:
+		return nil, fmt.Errorf("%s: expected at most one inline argument, a reference to an mms.relay block (&NAME)", modName)
+	}
+	if !strings.HasPrefix(ref, "&") {
+		return nil, fmt.Errorf("%s: a reference to an mms.relay block is required: relay &NAME", modName)
+	}
+	mod, err := module.GetInstance(strings.TrimPrefix(ref, "&"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", modName, err)
+	}
+	r, ok := mod.(*Relay)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s is a %s, not an mms.relay block", modName, inlineArgs[0], mod.Name())
+	}
+	return r, nil
+}
+
+func init() {
+	module.Register("mms.relay", NewRelay)
+}

@@ -1,0 +1,147 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	parser "github.com/foxcpp/maddy/framework/cfgparser"
+	"github.com/foxcpp/maddy/framework/config"
+	"github.com/foxcpp/maddy/framework/module"
+)
+
+func initRelay(t *testing.T, body string) (*Relay, error) {
+	t.Helper()
+	config.StateDirectory = t.TempDir()
+	nodes, err := parser.Read(strings.NewReader("mms.relay test {\n"+body+"\n}"), "test.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := NewRelay("mms.relay", "test", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mod.(*Relay)
+	err = r.Init(config.NewMap(nil, nodes[0]))
+	if err == nil {
+		t.Cleanup(func() { r.Close() })
+	}
+	return r, err
+}
+
+const relayBase = `
+	domains MMS.Example.NET. mms2.example.net
+	system_address system-user@mms.example.net
+`
+
+func TestRelayConfig(t *testing.T) {
+	r, err := initRelay(t, relayBase+`
+	number_plan {
+		country_code 1
+		international_prefix 011
+		national_prefix 1
+		national_length 10
+	}
+	peer ip {
+		domains mms.peer.example
+		originator_system system-user@mms.peer.example other@mms.peer.example
+		source_ip 127.0.0.1 10.1.0.0/16 2001:db8::/32
+		send_via dummy
+	}
+	peer auth {
+		domains hub.example
+		originator_system mm4@hub.example
+		auth_user Hub1
+		send_via dummy
+	}
+	peer both {
+		domains both.example
+		originator_system mm4@both.example
+		source_ip 192.0.2.7
+		auth_user both1
+		send_via dummy
+	}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Domains[0] != "mms.example.net" || !r.IsLocalDomain("MMS2.example.net.") || r.IsLocalDomain("example.net") {
+		t.Errorf("domains = %v", r.Domains)
+	}
+	if r.Version != "6.10.0" || r.Plan.CountryCode != "1" || r.Plan.NationalLengths[0] != 10 || r.Plan.ShortCodeMaxLength != 6 {
+		t.Errorf("defaults/plan: %q %+v", r.Version, r.Plan)
+	}
+
+	conn := func(ip, user string) *module.ConnState {
+		return &module.ConnState{RemoteAddr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 4000}, AuthUser: user}
+	}
+	for _, tc := range []struct {
+		conn *module.ConnState
+		want string
+	}{
+		{conn("127.0.0.1", ""), "ip"},
+		{conn("10.1.200.3", "whoever"), "ip"},
+		{conn("::ffff:10.1.0.1", ""), "ip"},
+		{conn("2001:db8::5", ""), "ip"},
+		{conn("10.2.0.1", ""), ""},
+		{conn("203.0.113.9", "hub1"), "auth"}, // case-insensitive account
+		{conn("203.0.113.9", "hub2"), ""},
+		{conn("192.0.2.7", "both1"), "both"},
+		{conn("192.0.2.7", ""), ""}, // both criteria must hold
+		{conn("192.0.2.8", "both1"), ""},
+		{nil, ""},
+		{&module.ConnState{}, ""},
+	} {
+		p := r.IdentifyPeer(tc.conn)
+		got := ""
+		if p != nil {
+			got = p.Name
+		}
+		if got != tc.want {
+			t.Errorf("IdentifyPeer(%+v) = %q, want %q", tc.conn, got, tc.want)
+		}
+	}
+
+	p := r.Peers[0]
+	for _, tc := range []struct {
+		req, want string
+		forged    bool
+	}{
+		{"system-user@mms.peer.example", "system-user@mms.peer.example", false},
+		{"OTHER@mms.peer.example", "other@mms.peer.example", false},
+		{"", "system-user@mms.peer.example", false},
+		{"victim@third-party.example", "system-user@mms.peer.example", true},
+		{"system-user@mms.peer.example, victim@x.example", "system-user@mms.peer.example", true},
+	} {
+		got, forged := p.ReplyAddress(tc.req)
+		if got != tc.want || forged != tc.forged {
+			t.Errorf("ReplyAddress(%q) = %q, %v; want %q, %v", tc.req, got, forged, tc.want, tc.forged)
+		}
+	}
+}
+
+func TestRelayConfigErrors(t *testing.T) {
+	peer := func(body string) string {
+		return relayBase + "peer p {\n domains p.example\n send_via dummy\n" + body + "\n}"
+	}
+	for _, tc := range []struct{ name, cfg, want string }{
+		{"no domains", "system_address a@b.example", "domains"},
+		{"no system address", "domains a.example", "system_address"},
+		{"bad system address", "domains a.example\nsystem_address nobody", "system_address"},
+		{"unrecognisable peer", peer("originator_system a@p.example"), "source_ip and/or auth_user"},
+		{"bad cidr", peer("originator_system a@p.example\nsource_ip 10.0.0.0/33"), "source_ip"},
+		{"bad originator", peer("originator_system <a@p.example>\nsource_ip 10.0.0.1"), "originator_system"},
+		{"no originator", peer("source_ip 10.0.0.1"), "originator_system"},
+		{"duplicate peer", peer("originator_system a@p.example\nsource_ip 10.0.0.1") +
+			"\npeer p {\n domains p.example\n send_via dummy\n originator_system a@p.example\n source_ip 10.0.0.2\n}", "duplicate peer"},
+		{"bad national length", relayBase + "number_plan {\n national_length 99\n}", "national_length"},
+		{"zero window", relayBase + "duplicate_window 0s", "duplicate_window"},
+	} {
+		_, err := initRelay(t, tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,395 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-smtp"
+	"github.com/foxcpp/maddy/framework/buffer"
+	"github.com/foxcpp/maddy/framework/config"
+	modconfig "github.com/foxcpp/maddy/framework/config/module"
+	"github.com/foxcpp/maddy/framework/exterrors"
+	"github.com/foxcpp/maddy/framework/log"
+	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/seen"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+)
+
+// deliverTarget is the target.mms_deliver module: it delivers MMs for local
+// subscribers to their mailboxes and acknowledges MM4 requests.
+//
+//	deliver_to mms_deliver &mmsc {
+//	    mailbox_table file /etc/maddy/mms_subscribers   # +E164 → mailbox
+//	    deliver_to &local_mailboxes                     # e.g. storage.imapsql
+//	}
+//
+// For every recipient (canonical `+E164@domain`, see modify.mms_rcpt) the
+// number is looked up in mailbox_table; an unknown subscriber is refused at
+// RCPT. An MM4 request from a configured peer is converted to Internet
+// mail (mmsmap.ToInternetMail) and handed to deliver_to; when it asks for
+// an acknowledgement (X-Mms-Ack-Request: Yes) the matching RES is handed to
+// the peer's send_via target (a durable queue) before the message gets its
+// 250, and it goes only to the peer's configured originator-system address.
+// A request whose transaction ID was already processed for that peer is
+// answered again but not delivered again. Plain Internet mail (no
+// X-Mms-Message-Type) is delivered unchanged.
+type deliverTarget struct {
+	instName   string
+	inlineArgs []string
+	log        log.Logger
+
+	relay      *Relay
+	mailboxes  module.Table
+	next       module.DeliveryTarget
+	autoCreate bool
+	storage    module.Storage // next, when it is a storage and auto_create is on
+	created    sync.Map       // mailboxes known to exist
+}
+
+func NewDeliverTarget(modName, instName string, _, inlineArgs []string) (module.Module, error) {
+	return &deliverTarget{instName: instName, inlineArgs: inlineArgs, log: log.Logger{Name: modName}}, nil
+}
+
+func (t *deliverTarget) Name() string         { return "target.mms_deliver" }
+func (t *deliverTarget) InstanceName() string { return t.instName }
+
+func (t *deliverTarget) Init(cfg *config.Map) error {
+	cfg.Bool("debug", true, false, &t.log.Debug)
+	modconfig.Table(cfg, "mailbox_table", false, true, nil, &t.mailboxes)
+	cfg.Custom("deliver_to", false, true, nil, modconfig.DeliveryDirective, &t.next)
+	cfg.Bool("auto_create", false, true, &t.autoCreate)
+	var relayRef string
+	cfg.String("relay", false, false, "", &relayRef)
+	if _, err := cfg.Process(); err != nil {
+		return err
+	}
+	var err error
+	if t.relay, err = relayFromArgs(t.Name(), t.inlineArgs, relayRef); err != nil {
+		return err
+	}
+	if st, ok := t.next.(module.Storage); ok && t.autoCreate {
+		t.storage = st
+	}
+	return nil
+}
+
+func (t *deliverTarget) Start(ctx context.Context, meta *module.MsgMetadata, mailFrom string) (module.Delivery, error) {
+	next, err := t.next.Start(ctx, meta, mailFrom)
+	if err != nil {
+		return nil, err
+	}
+	l := t.log
+	l.Fields = map[string]any{"msg_id": meta.ID}
+	return &delivery{
+		t:         t,
+		log:       l,
+		meta:      meta,
+		peer:      t.relay.IdentifyPeer(meta.Conn),
+		next:      next,
+		mailboxes: map[string]string{},
+	}, nil
+}
+
+// ensureMailbox creates the subscriber's mailbox in the storage on first
+// use (storage.imapsql creates accounts only at IMAP login otherwise).
+func (t *deliverTarget) ensureMailbox(mailbox string) error {
+	if t.storage == nil {
+		return nil
+	}
+	if _, ok := t.created.Load(mailbox); ok {
+		return nil
+	}
+	u, err := t.storage.GetOrCreateIMAPAcct(mailbox)
+	if err != nil {
+		return err
+	}
+	if err := u.Logout(); err != nil {
+		t.log.Error("logout after account creation failed", err, "mailbox", mailbox)
+	}
+	t.created.Store(mailbox, struct{}{})
+	return nil
+}
+
+type delivery struct {
+	t    *deliverTarget
+	log  log.Logger
+	meta *module.MsgMetadata
+	peer *Peer
+	next module.Delivery
+
+	mailboxes map[string]string // mailbox → first number delivered to it
+	numbers   []string
+
+	msg       *mmsmap.Message
+	dupKey    string
+	claimed   bool // dupKey claimed in the seen log, not yet added
+	skipNext  bool // nothing for next to commit (duplicate or RES)
+	res       module.Delivery
+	resStatus mmsmap.RequestStatus
+}
+
+func (d *delivery) targetErr(code int, enh exterrors.EnhancedCode, msg string, err error) error {
+	return &exterrors.SMTPError{
+		Code: code, EnhancedCode: enh, Message: msg, TargetName: d.t.Name(), Err: err,
+		Misc: map[string]any{"peer": d.peerName()},
+	}
+}
+
+func (d *delivery) peerName() string {
+	if d.peer == nil {
+		return ""
+	}
+	return d.peer.Name
+}
+
+func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptions) error {
+	a, serr := canonicalRecipient(d.t.relay, rcpt)
+	if serr != nil {
+		serr.TargetName = d.t.Name()
+		return serr
+	}
+	mailbox, ok, err := d.t.mailboxes.Lookup(ctx, a.Value)
+	if err != nil {
+		return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
+			"Subscriber lookup failed, try again later", err), true)
+	}
+	if !ok {
+		return d.targetErr(550, exterrors.EnhancedCode{5, 1, 1}, "No such MMS subscriber", nil)
+	}
+	if err := d.t.ensureMailbox(mailbox); err != nil {
+		return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
+			"Subscriber mailbox unavailable, try again later", err), true)
+	}
+	d.numbers = append(d.numbers, a.Value)
+	if _, dup := d.mailboxes[mailbox]; dup {
+		return nil
+	}
+	if err := d.next.AddRcpt(ctx, mailbox, opts); err != nil {
+		return err
+	}
+	d.mailboxes[mailbox] = a.Value
+	return nil
+}
+
+func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffer.Buffer) error {
+	if !mmsmap.IsMM4(header) {
+		// MM3: Internet mail to a subscriber, delivered as it is.
+		return d.next.Body(ctx, header, body)
+	}
+	if d.peer == nil {
+		mm4Rejected.WithLabelValues("unknown_peer").Inc()
+		return d.targetErr(550, exterrors.EnhancedCode{5, 7, 1}, "MM4 is accepted from configured peer MMSCs only", nil)
+	}
+	msg, err := mmsmap.Parse(header)
+	if err != nil {
+		mm4Rejected.WithLabelValues("malformed").Inc()
+		return &exterrors.SMTPError{
+			Code: 554, EnhancedCode: exterrors.EnhancedCode{5, 6, 0},
+			Message: "Malformed MM4 message: " + err.Error(), TargetName: d.t.Name(), Err: err,
+		}
+	}
+	d.msg = msg
+	d.log.Fields["peer"] = d.peer.Name
+	d.log.Fields["mm4_type"] = msg.Type.String()
+	d.log.Fields["transaction_id"] = msg.TransactionID
+	mm4Received.WithLabelValues(d.peer.Name, msg.Type.String()).Inc()
+
+	if !msg.Type.IsRequest() {
+		// Responses answer requests sent by an outbound path, which this
+		// target does not have: there is nothing to correlate them with.
+		d.log.Msg("MM4 response received and dropped: no outbound request is tracked here",
+			"status", string(msg.RequestStatus), "status_text", msg.StatusText)
+		d.skipNext = true
+		return nil
+	}
+
+	d.dupKey = d.peer.Name + "\x00" + msg.TransactionID
+	isDup, err := d.t.relay.Seen.Claim(d.dupKey)
+	if errors.Is(err, seen.ErrInFlight) {
+		return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 5, 0},
+			"Same MM4 transaction is being received on another connection, try again later", err), true)
+	}
+	status, text := mmsmap.StatusOk, ""
+	if isDup {
+		mm4Duplicates.WithLabelValues(d.peer.Name).Inc()
+		d.log.Msg("duplicate MM4 request: answered again, not delivered again")
+		d.skipNext = true
+		text = "Message already received"
+	} else {
+		d.claimed = true
+		status, text, err = d.deliverMM(ctx, header, body)
+		if err != nil {
+			d.release()
+			return err
+		}
+	}
+
+	if msg.AckRequest {
+		if err := d.queueResponse(ctx, status, text); err != nil {
+			d.release()
+			return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
+				"Cannot queue the MM4 response, try again later", err), true)
+		}
+	}
+	return nil
+}
+
+// deliverMM converts the MM and hands it to next. An error means nothing
+// was delivered (the SMTP client gets it); a partial failure is reported
+// in the status for the RES, naming the recipients that did not get it.
+func (d *delivery) deliverMM(ctx context.Context, header textproto.Header, body buffer.Buffer) (mmsmap.RequestStatus, string, error) {
+	mailHdr, err := mmsmap.ToInternetMail(header, mmsmap.MailView{Domain: d.t.relay.Domains[0], Plan: d.t.relay.Plan})
+	if err != nil {
+		return "", "", &exterrors.SMTPError{
+			Code: 554, EnhancedCode: exterrors.EnhancedCode{5, 6, 0},
+			Message: "Malformed MM4 message header", TargetName: d.t.Name(), Err: err,
+		}
+	}
+	pd, ok := d.next.(module.PartialDelivery)
+	if !ok || !d.msg.AckRequest {
+		// Without a RES to report a partial failure in, the whole
+		// message fails or succeeds, so the peer retries rather than
+		// losing an MM for some recipients.
+		return mmsmap.StatusOk, "", d.next.Body(ctx, mailHdr, body)
+	}
+	c := &statusCollector{statuses: map[string]error{}}
+	pd.BodyNonAtomic(ctx, c, mailHdr, body)
+	var failed []string
+	var firstErr error
+	temporary := false
+	for mailbox, number := range d.mailboxes {
+		if err := c.statuses[mailbox]; err != nil {
+			failed = append(failed, number)
+			if firstErr == nil {
+				firstErr = err
+			}
+			temporary = temporary || exterrors.IsTemporaryOrUnspec(err)
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		return mmsmap.StatusOk, "", nil
+	case len(failed) == len(d.mailboxes):
+		return "", "", firstErr
+	}
+	d.log.Error("MM delivered to some recipients only", firstErr, "failed", failed)
+	status := mmsmap.StatusErrorUnspecified
+	if temporary {
+		status = mmsmap.StatusErrorNetworkProblem
+	}
+	return status, fmt.Sprintf("Not delivered to %s; delivered to the other %d recipient(s)",
+		strings.Join(failed, ", "), len(d.numbers)-len(failed)), nil
+}
+
+type statusCollector struct {
+	mu       sync.Mutex
+	statuses map[string]error
+}
+
+func (c *statusCollector) SetStatus(rcpt string, err error) {
+	c.mu.Lock()
+	c.statuses[rcpt] = err
+	c.mu.Unlock()
+}
+
+// queueResponse builds the RES for d.msg and hands it to the peer's
+// send_via target; it is committed together with the MM.
+func (d *delivery) queueResponse(ctx context.Context, status mmsmap.RequestStatus, text string) error {
+	r := d.t.relay
+	to, forged := d.peer.ReplyAddress(d.msg.OriginatorSystem)
+	if forged {
+		d.log.Msg("X-Mms-Originator-System is not an address of this peer; answering its configured address instead",
+			"requested", d.msg.OriginatorSystem, "used", to)
+	}
+	res := mmsmap.NewResponse(d.msg, status, text)
+	res.Version = r.Version
+	res.Sender = r.SystemAddress
+	res.To = []string{to}
+	res.Date = time.Now()
+	id, err := module.GenerateMsgID()
+	if err != nil {
+		return err
+	}
+	res.RFC822MessageID = fmt.Sprintf("<res.%s.%d@%s>", id, time.Now().UnixNano(), r.Domains[0])
+	h, err := res.Header()
+	if err != nil {
+		return err
+	}
+	meta := &module.MsgMetadata{ID: id, OriginalFrom: r.SystemAddress}
+	rd, err := d.peer.SendVia.Start(ctx, meta, r.SystemAddress)
+	if err != nil {
+		return err
+	}
+	if err := rd.AddRcpt(ctx, to, smtp.RcptOptions{}); err != nil {
+		rd.Abort(ctx)
+		return err
+	}
+	if err := rd.Body(ctx, h, buffer.MemoryBuffer{Slice: []byte{}}); err != nil {
+		rd.Abort(ctx)
+		return err
+	}
+	d.res, d.resStatus = rd, status
+	return nil
+}
+
+func (d *delivery) release() {
+	if d.claimed {
+		d.t.relay.Seen.Release(d.dupKey)
+		d.claimed = false
+	}
+}
+
+func (d *delivery) Abort(ctx context.Context) error {
+	d.release()
+	if d.res != nil {
+		d.res.Abort(ctx)
+	}
+	return d.next.Abort(ctx)
+}
+
+// Commit stores the MM, then remembers its transaction ID, then releases
+// the RES into the queue. A crash between the first two steps can make a
+// re-sent REQ deliver twice; the other orders could lose the MM or its RES.
+func (d *delivery) Commit(ctx context.Context) error {
+	if d.skipNext {
+		if err := d.next.Abort(ctx); err != nil {
+			d.log.Error("abort of the unused delivery failed", err)
+		}
+	} else if err := d.next.Commit(ctx); err != nil {
+		d.release()
+		if d.res != nil {
+			d.res.Abort(ctx)
+		}
+		return err
+	}
+	if d.claimed {
+		if err := d.t.relay.Seen.Add(d.dupKey); err != nil {
+			d.log.Error("cannot remember MM4 transaction ID; a re-sent request would be delivered again", err)
+		}
+		d.claimed = false
+	}
+	if d.res != nil {
+		if err := d.res.Commit(ctx); err != nil {
+			return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
+				"Cannot queue the MM4 response, try again later", err), true)
+		}
+		mm4Responses.WithLabelValues(d.peer.Name, string(d.resStatus)).Inc()
+		d.log.Msg("MM4 response queued", "status", string(d.resStatus), "to", d.msg.OriginatorSystem)
+	}
+	if d.msg != nil && d.msg.Type.IsRequest() && !d.skipNext {
+		d.log.Msg("MM4 request delivered", "rcpts", d.numbers)
+	}
+	return nil
+}
+
+func init() {
+	module.Register("target.mms_deliver", NewDeliverTarget)
+}
