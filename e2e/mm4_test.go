@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -434,5 +436,18 @@ func TestCommands(t *testing.T) {
 	cmd.Env = append(cmd.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("verify-config on the example: %v\n%s", err, out)
+	}
+
+	// A mistake inside a maddy-mms block is found without starting.
+	example, err := os.ReadFile(exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.conf")
+	os.WriteFile(broken, bytes.Replace(example, []byte("source_ip 127.0.0.1"), []byte("source_ip 127.0.0.300"), 1), 0o600)
+	cmd = exec.Command(binary, "-config", broken, "verify-config")
+	cmd.Env = append(cmd.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "source_ip") {
+		t.Errorf("verify-config on a broken config: %v\n%s", err, out)
 	}
 }

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v python3 >/dev/null || need+=(python3)   # second MIME parser in e2e tests
 command -v gcc >/dev/null || need+=(gcc libc6-dev)  # cgo (SQLite) build
+command -v swaks >/dev/null || need+=(swaks)        # README walk-through, run by e2e tests
+command -v curl >/dev/null || need+=(curl)          # ditto (IMAP read)
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq

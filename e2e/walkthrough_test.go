@@ -1,0 +1,113 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readmeCommand returns the shell command of the README code block that
+// contains marker, with its default ports replaced by this test's.
+func readmeCommand(t *testing.T, marker string, ports map[string]string) string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(b), -1)
+	for _, blk := range blocks {
+		for _, cmd := range strings.Split(strings.ReplaceAll(blk[1], "\\\n", ""), "\n") {
+			if strings.Contains(cmd, marker) {
+				for from, to := range ports {
+					cmd = strings.ReplaceAll(cmd, from, to)
+				}
+				return cmd
+			}
+		}
+	}
+	t.Fatalf("README has no command containing %q", marker)
+	return ""
+}
+
+// TestReadmeWalkthrough runs the README walk-through's commands (swaks to
+// send the sample REQ, curl to read it over IMAP) against the example
+// configuration and checks what the README says happens.
+func TestReadmeWalkthrough(t *testing.T) {
+	for _, tool := range []string{"swaks", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed (scripts/test.sh installs it): %v", tool, err)
+		}
+	}
+	p := newPeer(t)
+	s := newServer(t, p.port)
+	s.start()
+	ports := map[string]string{
+		"127.0.0.1:2525": s.addr("MMS_MM4_PORT"),
+		"127.0.0.1:2143": s.addr("MMS_IMAP_PORT"),
+	}
+
+	swaks := readmeCommand(t, "swaks --server", ports)
+	cmd := exec.Command("bash", "-c", swaks)
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "250 2.0.0 OK: queued") {
+		t.Fatalf("%s: %v\n%s", swaks, err, out)
+	}
+
+	res := p.waitFor(20*time.Second, 1, "walkthrough-0001@mms.peer.example")[0]
+	lines := headerLines(res.data)
+	for _, want := range []string{
+		"X-Mms-3GPP-MMS-Version: 6.10.0",
+		"X-Mms-Message-Type: MM4_forward.RES",
+		`X-Mms-Transaction-ID: "walkthrough-0001@mms.peer.example"`,
+		`X-Mms-Message-ID: "walkthrough-mm-0001@mms.peer.example"`,
+		"X-Mms-Request-Status-Code: Ok",
+		"X-Mms-Status-Text: Message accepted",
+		"Sender: system-user@mms.example.net",
+		"To: system-user@mms.peer.example",
+	} {
+		if !hasLine(lines, want) {
+			t.Errorf("RES lacks %q:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+	if res.from != "system-user@mms.example.net" || fmt.Sprint(res.rcpts) != "[system-user@mms.peer.example]" {
+		t.Errorf("RES envelope %s → %v", res.from, res.rcpts)
+	}
+
+	curl := readmeCommand(t, "curl -s --user alice", ports)
+	out, err = exec.Command("bash", "-c", curl).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", curl, err)
+	}
+	mm := string(out)
+	for _, want := range []string{
+		"+15550002222@mms.example.net",
+		"Message-ID: <walkthrough-0001@mms.peer.example>",
+		"Subject: Hello from the demo peer",
+		"Hi Alice, this MM came over MM4.",
+	} {
+		if !strings.Contains(mm, want) {
+			t.Errorf("the MM read over IMAP lacks %q:\n%s", want, mm)
+		}
+	}
+	if strings.Contains(strings.ToLower(mm), "x-mms-") {
+		t.Errorf("the MM read over IMAP still has MM4 transport headers:\n%s", mm)
+	}
+
+	// "Sending the same file again is answered again but not delivered again."
+	out, err = exec.Command("bash", "-c", "cd .. && "+swaks).CombinedOutput()
+	if err != nil {
+		t.Fatalf("second swaks: %v\n%s", err, out)
+	}
+	p.waitFor(20*time.Second, 2, "walkthrough-0001@mms.peer.example")
+	if n := len(s.aliceMessages("walkthrough-0001")); n != 1 {
+		t.Errorf("after sending twice alice has %d copies", n)
+	}
+}
