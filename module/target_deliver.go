@@ -134,6 +134,7 @@ type delivery struct {
 	skipNext  bool // nothing for next to commit (duplicate or RES)
 	res       module.Delivery
 	resStatus mmsmap.RequestStatus
+	resTo     string
 }
 
 func (d *delivery) targetErr(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -336,7 +337,7 @@ func (d *delivery) queueResponse(ctx context.Context, status mmsmap.RequestStatu
 		rd.Abort(ctx)
 		return err
 	}
-	d.res, d.resStatus = rd, status
+	d.res, d.resStatus, d.resTo = rd, status, to
 	return nil
 }
 
@@ -382,7 +383,7 @@ func (d *delivery) Commit(ctx context.Context) error {
 				"Cannot queue the MM4 response, try again later", err), true)
 		}
 		mm4Responses.WithLabelValues(d.peer.Name, string(d.resStatus)).Inc()
-		d.log.Msg("MM4 response queued", "status", string(d.resStatus), "to", d.msg.OriginatorSystem)
+		d.log.Msg("MM4 response queued", "status", string(d.resStatus), "to", d.resTo)
 	}
 	if d.msg != nil && d.msg.Type.IsRequest() && !d.skipNext {
 		d.log.Msg("MM4 request delivered", "rcpts", d.numbers)
