@@ -97,7 +97,7 @@ Date: Tue, 01 Jul 2025 10:00:00 +0000`,
 		},
 		{
 			name: "folded header kept byte for byte",
-			in: "Subject: a long\n subject\nDate: Tue, 01 Jul 2025 10:00:00 +0000\nMessage-ID: <x@y>",
+			in:   "Subject: a long\n subject\nDate: Tue, 01 Jul 2025 10:00:00 +0000\nMessage-ID: <x@y>",
 			want: []string{"Subject: a long", " subject"},
 		},
 	} {
