@@ -3,7 +3,11 @@ module github.com/maddy-mms/maddy-mms
 go 1.23.1
 
 require (
+	github.com/emersion/go-imap v1.2.2-0.20220928192137-6fac715be9cf
+	github.com/emersion/go-message v0.18.2
+	github.com/emersion/go-smtp v0.21.3
 	github.com/foxcpp/maddy v0.8.2
+	github.com/prometheus/client_golang v1.20.5
 	github.com/urfave/cli/v2 v2.27.5
 	golang.org/x/crypto v0.32.0
 )
@@ -39,14 +43,11 @@ require (
 	github.com/cpuguy83/go-md2man/v2 v2.0.6 // indirect
 	github.com/digitalocean/godo v1.134.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
-	github.com/emersion/go-imap v1.2.2-0.20220928192137-6fac715be9cf // indirect
 	github.com/emersion/go-imap-compress v0.0.0-20201103190257-14809af1d1b9 // indirect
 	github.com/emersion/go-imap-sortthread v1.2.0 // indirect
-	github.com/emersion/go-message v0.18.2 // indirect
 	github.com/emersion/go-milter v0.4.1 // indirect
 	github.com/emersion/go-msgauth v0.6.8 // indirect
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
-	github.com/emersion/go-smtp v0.21.3 // indirect
 	github.com/fatih/color v1.18.0 // indirect
 	github.com/felixge/httpsnoop v1.0.4 // indirect
 	github.com/foxcpp/go-dovecot-sasl v0.0.0-20200522223722-c4699d7a24bf // indirect
@@ -110,7 +111,6 @@ require (
 	github.com/pelletier/go-toml/v2 v2.2.3 // indirect
 	github.com/pierrec/lz4 v2.6.1+incompatible // indirect
 	github.com/pkg/errors v0.9.1 // indirect
-	github.com/prometheus/client_golang v1.20.5 // indirect
 	github.com/prometheus/client_model v0.6.1 // indirect
 	github.com/prometheus/common v0.62.0 // indirect
 	github.com/prometheus/procfs v0.15.1 // indirect
