@@ -380,6 +380,14 @@ func TestInbound(t *testing.T) {
 		}
 	})
 
+	t.Run("empty DATA keep-alive accepted, nothing delivered", func(t *testing.T) {
+		before := len(s.mailbox("alice@example.net", "alice-password"))
+		mustAccept(t, s.send(submission{from: peerSender, rcpts: []string{alice}, data: ""}))
+		if after := len(s.mailbox("alice@example.net", "alice-password")); after != before {
+			t.Errorf("empty DATA delivered %d message(s)", after-before)
+		}
+	})
+
 	t.Run("duplicate REQ delivered once, answered again", func(t *testing.T) {
 		r := req{txID: "tx-dup", msgID: "mm-dup", ack: "Yes"}
 		mustAccept(t, s.sendREQ(r))

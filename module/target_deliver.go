@@ -181,6 +181,13 @@ func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptio
 }
 
 func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffer.Buffer) error {
+	if body.Len() == 0 && onlyTraceFields(header) {
+		// Some peers keep sessions alive with an empty DATA: there is
+		// nothing to deliver.
+		d.log.Msg("empty message accepted and discarded (keep-alive)", "peer", d.peerName())
+		d.skipNext = true
+		return nil
+	}
 	if !mmsmap.IsMM4(header) {
 		// MM3: Internet mail to a subscriber, delivered as it is.
 		return d.next.Body(ctx, header, body)
@@ -241,6 +248,17 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 		}
 	}
 	return nil
+}
+
+// onlyTraceFields reports whether h holds nothing but the trace fields the
+// SMTP endpoint adds itself (an empty DATA gets a Received field).
+func onlyTraceFields(h textproto.Header) bool {
+	for f := h.Fields(); f.Next(); {
+		if !strings.EqualFold(f.Key(), "Received") && !strings.EqualFold(f.Key(), "Return-Path") {
+			return false
+		}
+	}
+	return true
 }
 
 // deliverMM converts the MM and hands it to next. An error means nothing
@@ -385,7 +403,7 @@ func (d *delivery) Commit(ctx context.Context) error {
 		mm4Responses.WithLabelValues(d.peer.Name, string(d.resStatus)).Inc()
 		d.log.Msg("MM4 response queued", "status", string(d.resStatus), "to", d.resTo)
 	}
-	if d.msg != nil && d.msg.Type.IsRequest() && !d.skipNext {
+	if d.msg != nil && !d.skipNext {
 		d.log.Msg("MM4 request delivered", "rcpts", d.numbers)
 	}
 	return nil

@@ -157,7 +157,11 @@ func (f *deliverFixture) run(t *testing.T, ip string, hdr string, rcpts ...strin
 		d.Abort(ctx)
 		return "rcpt", rcptErr
 	}
-	if err := d.Body(ctx, parseHdr(t, hdr), buffer.MemoryBuffer{Slice: []byte("hello\r\n")}); err != nil {
+	body := []byte("hello\r\n")
+	if hdr == "" {
+		body = nil
+	}
+	if err := d.Body(ctx, parseHdr(t, hdr), buffer.MemoryBuffer{Slice: body}); err != nil {
 		d.Abort(ctx)
 		return "body", err
 	}
@@ -288,12 +292,20 @@ func TestDeliverForgedOriginatorAndResponses(t *testing.T) {
 		t.Errorf("inbound RES delivered or answered")
 	}
 
+	// An empty DATA (keep-alive) is accepted and not delivered.
+	if _, err := f.run(t, "127.0.0.1", "", "+15550001111@mms.example.net"); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.local.deliveries[2]; d.committed || !d.aborted {
+		t.Errorf("empty message delivered")
+	}
+
 	// Plain Internet mail is delivered unchanged.
 	plain := "From: bob@internet.example\nTo: +15550001111@mms.example.net\nSubject: hi\n\n"
 	if _, err := f.run(t, "192.0.2.1", plain, "+15550001111@mms.example.net"); err != nil {
 		t.Fatal(err)
 	}
-	if d := f.local.deliveries[2]; !d.committed || d.hdr.Get("From") != "bob@internet.example" {
+	if d := f.local.deliveries[3]; !d.committed || d.hdr.Get("From") != "bob@internet.example" {
 		t.Errorf("plain mail: %+v", d)
 	}
 }
