@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +27,8 @@ import (
 //
 // A peer is recognised by its connection, never by what a message says:
 // its source IP/CIDR allowlist and/or the SMTP AUTH account it logs in with
-// (both must match when both are configured). Generated messages (RES,
+// (both must match when both are configured). A peer known by address only
+// is not recognised on a connection authenticated as some other account. Generated messages (RES,
 // reports) go only to a peer's configured originator-system addresses.
 type Relay struct {
 	instName string
@@ -46,7 +48,8 @@ type Relay struct {
 // Peer is one peer MMSC or interconnect hub.
 type Peer struct {
 	Name string
-	// Domains are the peer's MMS domains (lower-case).
+	// Domains are the peer's MMS domains (lower-case); informational for
+	// inbound MM4, the recipient domains of outbound MM4.
 	Domains []string
 	// OriginatorSystems are the addresses the peer's RES and reports go to;
 	// the first one is used when a REQ names none or one not listed here.
@@ -167,6 +170,11 @@ func (r *Relay) IdentifyPeer(conn *module.ConnState) *Peer {
 }
 
 func (p *Peer) matches(ip netip.Addr, authUser string) bool {
+	if len(p.AuthUsers) == 0 && authUser != "" {
+		// Logged in as some other account (a subscriber on the same
+		// host, say): that is not this peer.
+		return false
+	}
 	if len(p.Nets) != 0 {
 		ok := false
 		for _, n := range p.Nets {
@@ -215,7 +223,7 @@ func parsePeer(m *config.Map, node config.Node) (*Peer, error) {
 	p := &Peer{Name: node.Args[0]}
 	var nets []string
 	pm := config.NewMap(m.Globals, node)
-	pm.StringList("domains", false, true, nil, &p.Domains)
+	pm.StringList("domains", false, false, nil, &p.Domains)
 	pm.StringList("originator_system", false, true, nil, &p.OriginatorSystems)
 	pm.StringList("source_ip", false, false, nil, &nets)
 	pm.StringList("auth_user", false, false, nil, &p.AuthUsers)
@@ -273,9 +281,12 @@ func parseNumberPlan(m *config.Map, node config.Node) (numberPlanConfig, error) 
 	if _, err := pm.Process(); err != nil {
 		return p, err
 	}
+	if p.CountryCode != "" && (len(p.CountryCode) > 3 || strings.Trim(p.CountryCode, "0123456789") != "" || p.CountryCode[0] == '0') {
+		return p, config.NodeErr(node, "country_code %q: want 1 to 3 digits, not starting with 0", p.CountryCode)
+	}
 	for _, l := range lengths {
-		var n int
-		if _, err := fmt.Sscanf(l, "%d", &n); err != nil || n < 1 || n > 15 {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 15 {
 			return p, config.NodeErr(node, "national_length %q: want a number of digits from 1 to 15", l)
 		}
 		p.NationalLengths = append(p.NationalLengths, n)
@@ -303,7 +314,7 @@ func relayFromArgs(modName string, inlineArgs []string, directive string) (*Rela
 	}
 	r, ok := mod.(*Relay)
 	if !ok {
-		return nil, fmt.Errorf("%s: %s is a %s, not an mms.relay block", modName, inlineArgs[0], mod.Name())
+		return nil, fmt.Errorf("%s: %s is a %s, not an mms.relay block", modName, ref, mod.Name())
 	}
 	return r, nil
 }

@@ -82,7 +82,8 @@ func TestRelayConfig(t *testing.T) {
 		want string
 	}{
 		{conn("127.0.0.1", ""), "ip"},
-		{conn("10.1.200.3", "whoever"), "ip"},
+		{conn("10.1.200.3", ""), "ip"},
+		{conn("127.0.0.1", "alice@example.net"), ""}, // a subscriber on the peer's host is no peer
 		{conn("::ffff:10.1.0.1", ""), "ip"},
 		{conn("2001:db8::5", ""), "ip"},
 		{conn("10.2.0.1", ""), ""},
@@ -128,6 +129,7 @@ func TestRelayConfigErrors(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, cfg, want string }{
 		{"no domains", "system_address a@b.example", "domains"},
+		{"bad country code", relayBase + "number_plan {\n country_code 0x1\n}", "country_code"},
 		{"no system address", "domains a.example", "system_address"},
 		{"bad system address", "domains a.example\nsystem_address nobody", "system_address"},
 		{"unrecognisable peer", peer("originator_system a@p.example"), "source_ip and/or auth_user"},
@@ -137,6 +139,7 @@ func TestRelayConfigErrors(t *testing.T) {
 		{"duplicate peer", peer("originator_system a@p.example\nsource_ip 10.0.0.1") +
 			"\npeer p {\n domains p.example\n send_via dummy\n originator_system a@p.example\n source_ip 10.0.0.2\n}", "duplicate peer"},
 		{"bad national length", relayBase + "number_plan {\n national_length 99\n}", "national_length"},
+		{"junk national length", relayBase + "number_plan {\n national_length 10x\n}", "national_length"},
 		{"zero window", relayBase + "duplicate_window 0s", "duplicate_window"},
 	} {
 		_, err := initRelay(t, tc.cfg)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +95,7 @@ func (t *deliverTarget) Start(ctx context.Context, meta *module.MsgMetadata, mai
 		meta:      meta,
 		peer:      t.relay.IdentifyPeer(meta.Conn),
 		next:      next,
-		mailboxes: map[string]string{},
+		mailboxes: map[string][]string{},
 	}, nil
 }
 
@@ -125,16 +126,14 @@ type delivery struct {
 	peer *Peer
 	next module.Delivery
 
-	mailboxes map[string]string // mailbox → first number delivered to it
+	mailboxes map[string][]string // mailbox → the numbers delivered to it
 	numbers   []string
 
-	msg       *mmsmap.Message
-	dupKey    string
-	claimed   bool // dupKey claimed in the seen log, not yet added
-	skipNext  bool // nothing for next to commit (duplicate or RES)
-	res       module.Delivery
-	resStatus mmsmap.RequestStatus
-	resTo     string
+	msg      *mmsmap.Message
+	dupKey   string
+	claimed  bool // dupKey claimed in the seen log, not yet added
+	skipNext bool // nothing for next to commit (duplicate or RES)
+	res      *pendingResponse
 }
 
 func (d *delivery) targetErr(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -169,14 +168,13 @@ func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptio
 		return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
 			"Subscriber mailbox unavailable, try again later", err), true)
 	}
+	if _, dup := d.mailboxes[mailbox]; !dup {
+		if err := d.next.AddRcpt(ctx, mailbox, opts); err != nil {
+			return err
+		}
+	}
+	d.mailboxes[mailbox] = append(d.mailboxes[mailbox], a.Value)
 	d.numbers = append(d.numbers, a.Value)
-	if _, dup := d.mailboxes[mailbox]; dup {
-		return nil
-	}
-	if err := d.next.AddRcpt(ctx, mailbox, opts); err != nil {
-		return err
-	}
-	d.mailboxes[mailbox] = a.Value
 	return nil
 }
 
@@ -241,10 +239,10 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 	}
 
 	if msg.AckRequest {
-		if err := d.queueResponse(ctx, status, text); err != nil {
+		if err := d.prepareResponse(status, text); err != nil {
 			d.release()
 			return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
-				"Cannot queue the MM4 response, try again later", err), true)
+				"Cannot build the MM4 response, try again later", err), true)
 		}
 	}
 	return nil
@@ -284,19 +282,20 @@ func (d *delivery) deliverMM(ctx context.Context, header textproto.Header, body 
 	var failed []string
 	var firstErr error
 	temporary := false
-	for mailbox, number := range d.mailboxes {
+	for mailbox, numbers := range d.mailboxes {
 		if err := c.statuses[mailbox]; err != nil {
-			failed = append(failed, number)
+			failed = append(failed, numbers...)
 			if firstErr == nil {
 				firstErr = err
 			}
 			temporary = temporary || exterrors.IsTemporaryOrUnspec(err)
 		}
 	}
+	sort.Strings(failed)
 	switch {
 	case len(failed) == 0:
 		return mmsmap.StatusOk, "", nil
-	case len(failed) == len(d.mailboxes):
+	case len(failed) == len(d.numbers):
 		return "", "", firstErr
 	}
 	d.log.Error("MM delivered to some recipients only", firstErr, "failed", failed)
@@ -319,9 +318,9 @@ func (c *statusCollector) SetStatus(rcpt string, err error) {
 	c.mu.Unlock()
 }
 
-// queueResponse builds the RES for d.msg and hands it to the peer's
-// send_via target; it is committed together with the MM.
-func (d *delivery) queueResponse(ctx context.Context, status mmsmap.RequestStatus, text string) error {
+// prepareResponse builds the RES for d.msg; Commit queues it, after the MM
+// is stored and its transaction ID remembered.
+func (d *delivery) prepareResponse(status mmsmap.RequestStatus, text string) error {
 	r := d.t.relay
 	to, forged := d.peer.ReplyAddress(d.msg.OriginatorSystem)
 	if forged {
@@ -342,20 +341,38 @@ func (d *delivery) queueResponse(ctx context.Context, status mmsmap.RequestStatu
 	if err != nil {
 		return err
 	}
-	meta := &module.MsgMetadata{ID: id, OriginalFrom: r.SystemAddress}
+	d.res = &pendingResponse{id: id, to: to, status: status, header: h}
+	return nil
+}
+
+// pendingResponse is a RES built during DATA, queued at Commit.
+type pendingResponse struct {
+	id, to string
+	status mmsmap.RequestStatus
+	header textproto.Header
+}
+
+// queueResponse hands the RES to the peer's send_via target (a durable
+// queue): when it returns nil, the RES survives a crash.
+func (d *delivery) queueResponse(ctx context.Context) error {
+	r := d.t.relay
+	meta := &module.MsgMetadata{ID: d.res.id, OriginalFrom: r.SystemAddress}
 	rd, err := d.peer.SendVia.Start(ctx, meta, r.SystemAddress)
 	if err != nil {
 		return err
 	}
-	if err := rd.AddRcpt(ctx, to, smtp.RcptOptions{}); err != nil {
+	if err := rd.AddRcpt(ctx, d.res.to, smtp.RcptOptions{}); err != nil {
 		rd.Abort(ctx)
 		return err
 	}
-	if err := rd.Body(ctx, h, buffer.MemoryBuffer{Slice: []byte{}}); err != nil {
+	if err := rd.Body(ctx, d.res.header, buffer.MemoryBuffer{Slice: []byte{}}); err != nil {
 		rd.Abort(ctx)
 		return err
 	}
-	d.res, d.resStatus, d.resTo = rd, status, to
+	if err := rd.Commit(ctx); err != nil {
+		rd.Abort(ctx)
+		return err
+	}
 	return nil
 }
 
@@ -368,15 +385,16 @@ func (d *delivery) release() {
 
 func (d *delivery) Abort(ctx context.Context) error {
 	d.release()
-	if d.res != nil {
-		d.res.Abort(ctx)
-	}
 	return d.next.Abort(ctx)
 }
 
-// Commit stores the MM, then remembers its transaction ID, then releases
-// the RES into the queue. A crash between the first two steps can make a
-// re-sent REQ deliver twice; the other orders could lose the MM or its RES.
+// Commit stores the MM, then remembers its transaction ID, then queues the
+// RES; the SMTP client gets its 250 after that. A crash (or error) before
+// the MM is stored leaves nothing behind: the peer re-sends. After it is
+// stored and before the ID is remembered (one fsync), a re-sent REQ is
+// delivered again. After the ID is remembered, a re-sent REQ is answered
+// but not delivered again. No order of these steps loses an MM or its RES;
+// this one only ever errs on the side of a duplicate.
 func (d *delivery) Commit(ctx context.Context) error {
 	if d.skipNext {
 		if err := d.next.Abort(ctx); err != nil {
@@ -384,9 +402,6 @@ func (d *delivery) Commit(ctx context.Context) error {
 		}
 	} else if err := d.next.Commit(ctx); err != nil {
 		d.release()
-		if d.res != nil {
-			d.res.Abort(ctx)
-		}
 		return err
 	}
 	if d.claimed {
@@ -396,12 +411,14 @@ func (d *delivery) Commit(ctx context.Context) error {
 		d.claimed = false
 	}
 	if d.res != nil {
-		if err := d.res.Commit(ctx); err != nil {
+		if err := d.queueResponse(ctx); err != nil {
+			// The MM is stored and its ID remembered: the peer's re-send
+			// (after this 451) is answered without a second delivery.
 			return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
 				"Cannot queue the MM4 response, try again later", err), true)
 		}
-		mm4Responses.WithLabelValues(d.peer.Name, string(d.resStatus)).Inc()
-		d.log.Msg("MM4 response queued", "status", string(d.resStatus), "to", d.resTo)
+		mm4Responses.WithLabelValues(d.peer.Name, string(d.res.status)).Inc()
+		d.log.Msg("MM4 response queued", "status", string(d.res.status), "to", d.res.to)
 	}
 	if d.msg != nil && !d.skipNext {
 		d.log.Msg("MM4 request delivered", "rcpts", d.numbers)

@@ -172,7 +172,7 @@ func resLines(t *testing.T, d *fakeDelivery) string {
 	t.Helper()
 	var b bytes.Buffer
 	textproto.WriteHeader(&b, d.hdr)
-	return b.String()
+	return strings.ReplaceAll(b.String(), "\r\n ", " ") // unfolded
 }
 
 func TestDeliverREQ(t *testing.T) {
@@ -253,6 +253,19 @@ func TestDeliverPartialFailure(t *testing.T) {
 		t.Errorf("partial failure RES:\n%s", text)
 	}
 
+	// Two numbers share the failed mailbox: both are named.
+	f.local.fail = map[string]error{"alice@example.net": exterrors.WithTemporary(errors.New("quota"), false)}
+	req3 := strings.Replace(testREQ, `"T1"`, `"T3"`, 1)
+	if stage, err := f.run(t, "127.0.0.1", req3, "+15550001111@mms.example.net", "+15550003333@mms.example.net", "+15550002222@mms.example.net"); err != nil {
+		t.Fatalf("%s: %v", stage, err)
+	}
+	text = resLines(t, f.out.deliveries[1])
+	if !strings.Contains(text, "X-Mms-Request-Status-Code: Error-unspecified") ||
+		!strings.Contains(text, "Not delivered to +15550001111, +15550003333; delivered to the other 1 recipient(s)") {
+		t.Errorf("shared-mailbox failure RES:\n%s", text)
+	}
+	f.local.fail = map[string]error{"bob@example.net": errors.New("x")}
+
 	// Every recipient failed: the SMTP client gets the error, no RES, and
 	// the transaction can be retried (it is not remembered).
 	f.local.fail["alice@example.net"] = errors.New("broken")
@@ -260,7 +273,7 @@ func TestDeliverPartialFailure(t *testing.T) {
 	if stage, err := f.run(t, "127.0.0.1", req, "+15550001111@mms.example.net", "+15550002222@mms.example.net"); stage != "body" || err == nil {
 		t.Fatalf("total failure: %s %v", stage, err)
 	}
-	if len(f.out.deliveries) != 1 {
+	if len(f.out.deliveries) != 2 {
 		t.Errorf("total failure produced a RES")
 	}
 	delete(f.local.fail, "alice@example.net")
