@@ -3,9 +3,11 @@
 
 // Package seen is a small durable set of keys with expiry: it remembers
 // which MM4 transactions were already processed, so that a REQ re-sent by a
-// peer is delivered once. It is an append-only log file, fsynced on every
-// Add and compacted when it is opened and when it has grown to twice the
-// number of live entries; the live set is kept in memory.
+// peer is delivered once. It is an append-only log file, compacted when it
+// is opened and when it has grown to twice the number of live entries; the
+// live set is kept in memory. Add returns only after its record is fsynced;
+// concurrent Adds share one fsync (group commit), so parallel sessions do
+// not queue behind each other's disk flushes.
 package seen
 
 import (
@@ -34,7 +36,11 @@ type Log struct {
 	f        *os.File
 	live     map[string]time.Time // key → expiry
 	inflight map[string]struct{}
-	lines    int // lines in the file, live or not
+	lines    int    // lines in the file, live or not
+	written  uint64 // records appended so far
+
+	syncMu sync.Mutex // held while fsyncing or compacting; taken before mu
+	synced uint64     // records known to be on disk
 }
 
 // Open loads (and compacts) the log at path, creating it if needed. Keys
@@ -153,25 +159,51 @@ func (l *Log) Release(key string) {
 	l.mu.Unlock()
 }
 
-// Add remembers key durably (the record is fsynced before Add returns) and
+// Add remembers key durably (its record is fsynced before Add returns) and
 // clears its in-flight mark.
 func (l *Log) Add(key string) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	delete(l.inflight, key)
 	if l.f == nil {
+		l.mu.Unlock()
 		return errors.New("seen: log is closed")
 	}
 	exp := l.now().Add(l.ttl)
 	if _, err := fmt.Fprintf(l.f, "%d %s\n", exp.Unix(), strconv.Quote(key)); err != nil {
-		return err
-	}
-	if err := l.f.Sync(); err != nil {
+		l.mu.Unlock()
 		return err
 	}
 	l.live[key] = exp
 	l.lines++
-	if l.lines > 1024 && l.lines > 2*len(l.live) {
+	l.written++
+	mine := l.written
+	l.mu.Unlock()
+	return l.syncUpTo(mine)
+}
+
+// syncUpTo makes sure record n is on disk: one fsync covers every record
+// written before it started, so waiting writers usually find their record
+// already synced by the one that went first.
+func (l *Log) syncUpTo(n uint64) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	if l.synced >= n {
+		return nil
+	}
+	l.mu.Lock()
+	f, upTo := l.f, l.written
+	l.mu.Unlock()
+	if f == nil {
+		return errors.New("seen: log is closed")
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	l.synced = upTo
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil && l.lines > 1024 && l.lines > 2*len(l.live) {
+		// Every record is synced and we hold syncMu: safe to swap files.
 		return l.compact()
 	}
 	return nil
@@ -186,6 +218,8 @@ func (l *Log) Len() int {
 
 // Close closes the file.
 func (l *Log) Close() error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {

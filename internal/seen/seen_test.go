@@ -5,6 +5,7 @@ package seen
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -108,5 +109,45 @@ func TestCompaction(t *testing.T) {
 func TestBadTTL(t *testing.T) {
 	if _, err := Open(filepath.Join(t.TempDir(), "x"), 0); err == nil {
 		t.Fatal("Open with zero ttl succeeded")
+	}
+}
+
+func TestConcurrentAdd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seen.log")
+	l, err := Open(path, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 16, 200
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			for i := 0; i < each; i++ {
+				k := fmt.Sprintf("w%d-%d", w, i)
+				if _, err := l.Claim(k); err != nil {
+					errs <- err
+					return
+				}
+				if err := l.Add(k); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	l, err = Open(path, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.Len() != workers*each {
+		t.Fatalf("after reopen %d keys, want %d", l.Len(), workers*each)
 	}
 }

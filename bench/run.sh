@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+# Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+#
+# Inbound MM4 throughput of maddy-mms against plain maddy relaying the same
+# messages through the same queue. See bench/README.md.
+#
+#   ./bench/run.sh
+#
+# Environment (all optional):
+#   BENCH_N_SMALL  timed messages per run for the 1.4 KB MM (default 2000)
+#   BENCH_N_LARGE  timed messages per run for the 300 KB MM (default 300)
+#   BENCH_C        parallel senders (default 10)
+#   BENCH_ROUNDS   runs per configuration and size; the best counts (default 2)
+#   BENCH_KEEP     if set, keep the work directory (binaries, state, logs)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+N_SMALL=${BENCH_N_SMALL:-2000}
+N_LARGE=${BENCH_N_LARGE:-300}
+CONC=${BENCH_C:-10}
+ROUNDS=${BENCH_ROUNDS:-2}
+WARMUP=50
+TARGET=0.80
+RCPT='+15550001111/TYPE=PLMN@mms.example.net'
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/maddy-mms-bench.XXXXXX")
+server_pid=
+sink_pid=
+
+stop() { # stop PID: SIGTERM, then SIGKILL after 15 s; always reaped
+	local pid=$1 i
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 150; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop "$server_pid"
+	stop "$sink_pid"
+	if [[ -n ${BENCH_KEEP:-} ]]; then
+		echo "work directory kept: $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { echo "$*"; }
+
+# free_port [EXCLUDE]: a loopback port nobody listens on.
+free_port() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + RANDOM % 40000))
+		[[ $p != "${1:-}" ]] || continue
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no free port found" >&2
+	return 1
+}
+
+# wait_port PORT PID NAME: until 127.0.0.1:PORT accepts (30 s at most).
+wait_port() {
+	local port=$1 pid=$2 name=$3 i
+	for ((i = 0; i < 300; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			log "$name exited during start-up"
+			return 1
+		fi
+		sleep 0.1
+	done
+	log "$name did not listen on 127.0.0.1:$port within 30 s"
+	return 1
+}
+
+# queued DIR: number of messages still in the queue directory DIR.
+queued() {
+	local n
+	n=$(find "$1" -maxdepth 1 -name '*.meta' 2>/dev/null | wc -l)
+	echo $((n))
+}
+
+now() { date +%s.%N; }
+
+# ---------------------------------------------------------------------------
+
+log "building into $WORK/bin"
+mkdir -p "$WORK/bin"
+(
+	cd "$ROOT"
+	go build -o "$WORK/bin/maddy-mms" ./cmd/maddy-mms
+	go build -o "$WORK/bin/mms-peer-sink" ./cmd/mms-peer-sink
+	go build -o "$WORK/bin/mm4load" ./bench/mm4load
+)
+
+failed=0
+declare -A best   # "$size $conf" → best rate
+
+# run_one CONF SIZE N ROUND: one server run; records the rate in best[].
+run_one() {
+	local conf=$1 size=$2 n=$3 round=$4
+	local dir=$WORK/run-$size-$conf-$round
+	# mms-noack: the maddy-mms configuration with REQs that ask for no RES.
+	local cfgfile=$conf ack=Yes
+	if [[ $conf == mms-noack ]]; then cfgfile=mms ack=No; fi
+	local port sink_port out rc=0 rate line t0 drain left=? received expect i
+	mkdir -p "$dir/state"
+	sink_port=$(free_port)
+	port=$(free_port "$sink_port")
+
+	"$WORK/bin/mms-peer-sink" -quiet -listen "127.0.0.1:$sink_port" >"$dir/sink.out" 2>"$dir/sink.log" &
+	sink_pid=$!
+	wait_port "$sink_port" "$sink_pid" mms-peer-sink || { failed=1; stop "$sink_pid"; sink_pid=; return 0; }
+
+	BENCH_STATE_DIR=$dir/state BENCH_PORT=$port BENCH_SINK_PORT=$sink_port \
+		"$WORK/bin/maddy-mms" -config "$BENCH/$cfgfile.conf" run >"$dir/server.log" 2>&1 &
+	server_pid=$!
+	if ! wait_port "$port" "$server_pid" "maddy-mms ($conf.conf)"; then
+		sed 's/^/    server: /' "$dir/server.log" | tail -n 20
+		failed=1
+		stop "$server_pid"; server_pid=
+		stop "$sink_pid"; sink_pid=
+		return 0
+	fi
+
+	out=$("$WORK/bin/mm4load" -addr "127.0.0.1:$port" -n "$n" -c "$CONC" -size "$size" \
+		-warmup "$WARMUP" -ack "$ack" -rcpt "$RCPT" 2>"$dir/mm4load.err") || rc=$?
+	line=$(grep '^msgs=' <<<"$out" || true)
+
+	# Let the queue drain (at most 120 s), so that the next run starts on
+	# an idle machine and the sink's count can be checked.
+	t0=$(now)
+	for ((i = 0; i < 1200; i++)); do
+		left=$(queued "$dir/state/out")
+		[[ $left -gt 0 ]] || break
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	drain=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+
+	if ! kill -0 "$server_pid" 2>/dev/null; then
+		log "  !! maddy-mms ($conf.conf) died during the run"
+		failed=1
+	fi
+	stop "$server_pid"; server_pid=
+	stop "$sink_pid"; sink_pid=
+
+	received=$(sed -n 's/.*received \([0-9]*\) messages.*/\1/p' "$dir/sink.log" | tail -n 1)
+	received=${received:-?}
+	expect=$((n + WARMUP))
+	[[ $conf != mms ]] || expect=$((2 * expect)) # the MM and its RES
+
+	log "  $(printf '%-9s %-5s round %d:' "$conf" "$(label "$size")" "$round") ${line:-no result} | queue drained ${drain}s after, ${left} left | sink got $received (expected $expect)"
+	if [[ $rc -ne 0 || -z $line ]]; then
+		failed=1
+		log "  !! mm4load failed (exit $rc):"
+		sed 's/^/    mm4load: /' "$dir/mm4load.err"
+	fi
+	if [[ $received != "$expect" ]]; then
+		failed=1
+		log "  !! the sink did not get every message"
+	fi
+	if [[ $rc -ne 0 || $received != "$expect" ]] || grep -qiE 'panic|fatal' "$dir/server.log"; then
+		log "  server log ($dir/server.log), errors and last lines:"
+		{ grep -iE 'error|panic|fatal|fail' "$dir/server.log" | head -n 20; tail -n 10 "$dir/server.log"; } | sed 's/^/    server: /'
+	fi
+
+	rate=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$line")
+	if [[ -n $rate && $rc -eq 0 ]]; then
+		local key="$size $conf"
+		if [[ -z ${best[$key]:-} ]] || awk -v a="$rate" -v b="${best[$key]}" 'BEGIN { exit !(a > b) }'; then
+			best[$key]=$rate
+		fi
+	fi
+	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$dir/state"
+}
+
+label() {
+	case $1 in
+	1400) echo "1.4 KB" ;;
+	300000) echo "300 KB" ;;
+	*) echo "$1 B" ;;
+	esac
+}
+
+log "each run: fresh state, $WARMUP warm-up messages, then N timed; $CONC senders"
+log "plain: plain.conf relays each REQ once through the queue"
+log "mms: mms.conf, X-Mms-Ack-Request: Yes: the converted MM and its MM4_forward.RES are queued (2 queued messages per MM)"
+log "mms-noack: mms.conf, X-Mms-Ack-Request: No: the converted MM only (same queued messages as plain)"
+for size in 1400 300000; do
+	if [[ $size == 1400 ]]; then n=$N_SMALL; else n=$N_LARGE; fi
+	log "$(label "$size") MM, n=$n:"
+	for ((round = 1; round <= ROUNDS; round++)); do
+		for conf in plain mms mms-noack; do
+			run_one "$conf" "$size" "$n" "$round"
+		done
+	done
+done
+
+echo
+echo "Inbound MM4 throughput, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
+echo "  with RES: X-Mms-Ack-Request: Yes, every MM also queues and sends an MM4_forward.RES (plain relays once)"
+echo "  no RES:   X-Mms-Ack-Request: No, the same queued messages as plain"
+printf '%-8s %12s %16s %8s %16s %8s  %s\n' size "plain" "mms with RES" ratio "mms no RES" ratio "target >= $TARGET"
+ratio_of() {
+	if [[ -n $1 && -n $2 ]]; then awk -v m="$1" -v p="$2" 'BEGIN { printf "%.2f", m / p }'; else echo n/a; fi
+}
+for size in 1400 300000; do
+	p=${best["$size plain"]:-}
+	m=${best["$size mms"]:-}
+	q=${best["$size mms-noack"]:-}
+	r1=$(ratio_of "$m" "$p")
+	r2=$(ratio_of "$q" "$p")
+	verdict=$(awk -v a="$r1" -v b="$r2" -v t="$TARGET" 'BEGIN { printf "with RES %s, no RES %s", (a != "n/a" && a >= t) ? "met" : "NOT met", (b != "n/a" && b >= t) ? "met" : "NOT met" }')
+	printf '%-8s %12s %16s %8s %16s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r1" "${q:-n/a}" "$r2" "$verdict"
+done
+if [[ $failed -ne 0 ]]; then
+	echo "Some runs had problems (see above); runs where mm4load failed are not in the table."
+	exit 1
+fi
