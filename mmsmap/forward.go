@@ -282,6 +282,11 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 	if err != nil {
 		return nil, err
 	}
+	if !mail.Has("Content-Type") {
+		// Content-Type is mandatory in the REQ (spec §2.1); RFC 2045 §5.2
+		// gives the default a mail without one has.
+		kept = append(kept, []byte("Content-Type: text/plain; charset=us-ascii\r\n"))
+	}
 	if len(kept) > 0 {
 		if h, err = appendFields(h, kept); err != nil {
 			return nil, err

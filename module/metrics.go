@@ -19,6 +19,10 @@ var (
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_duplicates_total",
 		Help: "MM4 requests whose transaction ID was already processed (answered again, not delivered again)",
 	}, []string{"peer"})
+	mm4Sent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_requests_queued_total",
+		Help: "MM4_forward.REQ handed to a peer's outbound queue, by peer",
+	}, []string{"peer"})
 	mm4Responses = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_queued_total",
 		Help: "MM4 RES messages handed to the outbound queue, by peer and status",
@@ -26,5 +30,5 @@ var (
 )
 
 func init() {
-	prometheus.MustRegister(mm4Received, mm4Rejected, mm4Duplicates, mm4Responses)
+	prometheus.MustRegister(mm4Received, mm4Rejected, mm4Duplicates, mm4Responses, mm4Sent)
 }

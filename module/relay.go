@@ -4,6 +4,7 @@
 package module
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -40,6 +41,15 @@ type Relay struct {
 	Plan          mmsmap.NumberPlan
 	Peers         []*Peer
 
+	// Routes maps number prefixes to peer names (longest prefix wins);
+	// DefaultRoute names the peer for numbers no prefix matches.
+	Routes       module.Table
+	DefaultRoute string
+	// Senders maps an authenticated account (or "ip:ADDRESS" for a VASP
+	// recognised by address) to the sender numbers and short codes it may
+	// use.
+	Senders module.Table
+
 	seenTTL  time.Duration
 	seenPath string
 	Seen     *seen.Log
@@ -59,6 +69,13 @@ type Peer struct {
 	// SendVia is the target generated messages to this peer are handed to
 	// (normally a target.queue), so they are durable before we answer 250.
 	SendVia module.DeliveryTarget
+
+	// Outbound settings (MM4_forward.REQ to this peer).
+	Form           mmsmap.Form // how numbers are written in RCPT TO and To/Cc
+	AckRequest     bool        // ask for MM4_forward.RES
+	MaxMessageSize int64       // largest REQ the peer takes, bytes
+	MaxRecipients  int         // recipients per REQ
+	Version        string      // X-Mms-3GPP-MMS-Version announced to this peer
 }
 
 func NewRelay(modName, instName string, _, inlineArgs []string) (module.Module, error) {
@@ -81,6 +98,9 @@ func (r *Relay) Init(cfg *config.Map) error {
 	cfg.String("duplicate_log", false, false, "", &r.seenPath)
 	cfg.Custom("number_plan", false, false, func() (any, error) { return defaultNumberPlan(), nil },
 		func(m *config.Map, node config.Node) (any, error) { return parseNumberPlan(m, node) }, &plan)
+	modconfig.Table(cfg, "routes", false, false, nil, &r.Routes)
+	cfg.String("default_route", false, false, "", &r.DefaultRoute)
+	modconfig.Table(cfg, "senders", false, false, nil, &r.Senders)
 	cfg.Callback("peer", func(m *config.Map, node config.Node) error {
 		p, err := parsePeer(m, node)
 		if err != nil {
@@ -98,6 +118,14 @@ func (r *Relay) Init(cfg *config.Map) error {
 		return err
 	}
 	r.Plan = mmsmap.NumberPlan(plan)
+	for _, p := range r.Peers {
+		if p.Version == "" {
+			p.Version = r.Version
+		}
+	}
+	if r.DefaultRoute != "" && r.Peer(r.DefaultRoute) == nil {
+		return fmt.Errorf("%s: default_route %s: no such peer", r.Name(), r.DefaultRoute)
+	}
 
 	for i, d := range r.Domains {
 		r.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
@@ -202,6 +230,47 @@ func (p *Peer) matches(ip netip.Addr, authUser string) bool {
 	return true
 }
 
+// Peer returns the peer called name, or nil.
+func (r *Relay) Peer(name string) *Peer {
+	for _, p := range r.Peers {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Route picks the peer for a normalised number: the longest prefix of it
+// (the whole number first) found in the routes table names the peer, else
+// default_route. It returns nil when neither gives a peer. A route naming
+// an unknown peer is an error (a configuration mistake, reported as
+// temporary so nothing is lost while it is fixed).
+func (r *Relay) Route(ctx context.Context, number string) (*Peer, error) {
+	name := ""
+	if r.Routes != nil {
+		for i := len(number); i > 0 && name == ""; i-- {
+			v, ok, err := r.Routes.Lookup(ctx, number[:i])
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				name = strings.TrimSpace(v)
+			}
+		}
+	}
+	if name == "" {
+		name = r.DefaultRoute
+	}
+	if name == "" {
+		return nil, nil
+	}
+	p := r.Peer(name)
+	if p == nil {
+		return nil, fmt.Errorf("route for %s names peer %q, which is not configured", number, name)
+	}
+	return p, nil
+}
+
 // ReplyAddress picks where a generated message answering this peer goes:
 // the REQ's X-Mms-Originator-System when it is one of the peer's
 // configured addresses, otherwise the peer's first configured address.
@@ -228,8 +297,24 @@ func parsePeer(m *config.Map, node config.Node) (*Peer, error) {
 	pm.StringList("source_ip", false, false, nil, &nets)
 	pm.StringList("auth_user", false, false, nil, &p.AuthUsers)
 	pm.Custom("send_via", false, true, nil, modconfig.DeliveryDirective, &p.SendVia)
+	var form string
+	pm.Enum("address_form", false, false, []string{"plmn", "plmn_noplus", "e164", "e164_noplus"}, "plmn", &form)
+	pm.Bool("ack_request", false, true, &p.AckRequest)
+	pm.DataSize("max_message_size", false, false, 1<<20, &p.MaxMessageSize)
+	pm.Int("max_recipients", false, false, 10, &p.MaxRecipients)
+	pm.String("mms_version", false, false, "", &p.Version)
 	if _, err := pm.Process(); err != nil {
 		return nil, err
+	}
+	var err error
+	if p.Form, err = mmsmap.ParseForm(form); err != nil {
+		return nil, config.NodeErr(node, "address_form: %v", err)
+	}
+	if p.MaxRecipients < 1 || p.MaxRecipients > mmsmap.MaxForwardRecipients {
+		return nil, config.NodeErr(node, "max_recipients must be from 1 to %d", mmsmap.MaxForwardRecipients)
+	}
+	if p.MaxMessageSize < 1024 {
+		return nil, config.NodeErr(node, "max_message_size must be at least 1K")
 	}
 	for i, d := range p.Domains {
 		p.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))

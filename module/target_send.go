@@ -1,0 +1,314 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-smtp"
+	"github.com/foxcpp/maddy/framework/buffer"
+	"github.com/foxcpp/maddy/framework/config"
+	modconfig "github.com/foxcpp/maddy/framework/config/module"
+	"github.com/foxcpp/maddy/framework/exterrors"
+	"github.com/foxcpp/maddy/framework/log"
+	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+)
+
+// sendTarget is the target.mms_send module: it turns Internet mail from
+// subscribers and VASPs into MM4_forward.REQ for the peer that serves each
+// recipient, and hands MMs for local numbers to a local target.
+//
+//	deliver_to mms_send &mmsc {
+//	    local &mms_local     # a target.mms_deliver: its numbers never leave
+//	}
+//
+// Recipients are `NUMBER@our-domain` in any form modify.mms_rcpt accepts;
+// the relay's routes table (longest prefix) or default_route picks the
+// peer, whose settings say how numbers are written, whether a RES is asked
+// for, and how large and how many recipients a REQ may be. The sender must
+// be an MMS number (modify.mms_sender makes it one). Every REQ is handed
+// to the peer's send_via target (a durable queue) before the 250.
+type sendTarget struct {
+	instName   string
+	inlineArgs []string
+	log        log.Logger
+
+	relay *Relay
+	local module.DeliveryTarget
+	// localNumbers answers whether a number is served here: the local
+	// target's mailbox table when it is a target.mms_deliver.
+	localNumbers module.Table
+}
+
+func NewSendTarget(modName, instName string, _, inlineArgs []string) (module.Module, error) {
+	return &sendTarget{instName: instName, inlineArgs: inlineArgs, log: log.Logger{Name: modName}}, nil
+}
+
+func (t *sendTarget) Name() string         { return "target.mms_send" }
+func (t *sendTarget) InstanceName() string { return t.instName }
+
+func (t *sendTarget) Init(cfg *config.Map) error {
+	var relayRef string
+	cfg.Bool("debug", true, false, &t.log.Debug)
+	cfg.String("relay", false, false, "", &relayRef)
+	cfg.Custom("local", false, false, nil, modconfig.DeliveryDirective, &t.local)
+	modconfig.Table(cfg, "local_numbers", false, false, nil, &t.localNumbers)
+	if _, err := cfg.Process(); err != nil {
+		return err
+	}
+	var err error
+	if t.relay, err = relayFromArgs(t.Name(), t.inlineArgs, relayRef); err != nil {
+		return err
+	}
+	if dt, ok := t.local.(*deliverTarget); ok && t.localNumbers == nil {
+		t.localNumbers = dt.mailboxes
+	}
+	if t.local != nil && t.localNumbers == nil {
+		return fmt.Errorf("%s: local is not a target.mms_deliver: say which numbers it serves with local_numbers", t.Name())
+	}
+	if t.local == nil && t.localNumbers != nil {
+		return fmt.Errorf("%s: local_numbers needs a local target", t.Name())
+	}
+	return nil
+}
+
+func (t *sendTarget) Start(ctx context.Context, meta *module.MsgMetadata, mailFrom string) (module.Delivery, error) {
+	d := &sendDelivery{t: t, meta: meta, mailFrom: mailFrom, groups: map[*Peer]*peerGroup{}}
+	d.log = t.log
+	d.log.Fields = map[string]any{"msg_id": meta.ID}
+	from, err := mmsmap.ParseAddress(mailFrom)
+	if err == nil {
+		from, err = t.relay.Plan.NormalizeAddress(from)
+	}
+	if err != nil || !from.IsNumber() {
+		return nil, &exterrors.SMTPError{Code: 550, EnhancedCode: exterrors.EnhancedCode{5, 7, 1},
+			Message: "The sender of an MMS must be an MMS number", TargetName: t.Name(), Err: err}
+	}
+	d.sender = from
+	return d, nil
+}
+
+type peerGroup struct {
+	peer   *Peer
+	rcpts  []mmsmap.Address
+	report bool // a delivery report was asked for (DSN NOTIFY=SUCCESS)
+}
+
+// pendingREQ is one REQ handed to a peer's send_via target, committed with
+// the message.
+type pendingREQ struct {
+	peer          *Peer
+	transactionID string
+	messageID     string
+	rcpts         []mmsmap.Address
+	delivery      module.Delivery
+}
+
+type sendDelivery struct {
+	t        *sendTarget
+	log      log.Logger
+	meta     *module.MsgMetadata
+	mailFrom string
+	sender   mmsmap.Address
+
+	local      module.Delivery
+	localCount int
+	groups     map[*Peer]*peerGroup
+	order      []*Peer
+	reqs       []pendingREQ
+}
+
+func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err error) error {
+	return &exterrors.SMTPError{Code: code, EnhancedCode: enh, Message: msg, TargetName: d.t.Name(), Err: err}
+}
+
+func (d *sendDelivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptions) error {
+	a, serr := canonicalRecipient(d.t.relay, rcpt)
+	if serr != nil {
+		serr.TargetName = d.t.Name()
+		return serr
+	}
+	if d.t.localNumbers != nil {
+		_, ok, err := d.t.localNumbers.Lookup(ctx, a.Value)
+		if err != nil {
+			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Subscriber lookup failed, try again later", err), true)
+		}
+		if ok {
+			if d.local == nil {
+				if d.local, err = d.t.local.Start(ctx, d.meta, d.mailFrom); err != nil {
+					return err
+				}
+			}
+			if err := d.local.AddRcpt(ctx, a.Format(mmsmap.FormE164, d.t.relay.Domains[0]), opts); err != nil {
+				return err
+			}
+			d.localCount++
+			return nil
+		}
+	}
+	peer, err := d.t.relay.Route(ctx, a.Value)
+	if err != nil {
+		return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 4, 3}, "MMS routing failed, try again later", err), true)
+	}
+	if peer == nil {
+		return d.err(550, exterrors.EnhancedCode{5, 1, 2}, "No route to this MMS recipient", nil)
+	}
+	g := d.groups[peer]
+	if g == nil {
+		g = &peerGroup{peer: peer}
+		d.groups[peer] = g
+		d.order = append(d.order, peer)
+	}
+	for _, have := range g.rcpts {
+		if have.Value == a.Value {
+			return nil
+		}
+	}
+	g.rcpts = append(g.rcpts, a)
+	for _, n := range opts.Notify {
+		if n == smtp.DSNNotifySuccess {
+			g.report = true
+		}
+	}
+	return nil
+}
+
+func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body buffer.Buffer) error {
+	if d.local != nil {
+		if err := d.local.Body(ctx, header, body); err != nil {
+			return err
+		}
+	}
+	if len(d.order) == 0 {
+		return nil
+	}
+	// One 7-bit clean copy of the body serves every REQ (spec §3.4).
+	rd, err := body.Open()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	var mm bytes.Buffer
+	h7, err := mmsmap.SevenBitBody(header, rd, &mm)
+	if err != nil {
+		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: malformed MIME", err)
+	}
+	for _, peer := range d.order {
+		g := d.groups[peer]
+		if int64(mm.Len())+int64(headerSize(h7)) > peer.MaxMessageSize {
+			return d.err(552, exterrors.EnhancedCode{5, 3, 4},
+				fmt.Sprintf("Message too large for the recipient's MMS network (limit %d bytes)", peer.MaxMessageSize), nil)
+		}
+		for start := 0; start < len(g.rcpts); start += peer.MaxRecipients {
+			end := min(start+peer.MaxRecipients, len(g.rcpts))
+			if err := d.queueREQ(ctx, g, g.rcpts[start:end], h7, mm.Bytes()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func headerSize(h textproto.Header) int {
+	n := 0
+	for f := h.Fields(); f.Next(); {
+		n += len(f.Key()) + len(f.Value()) + 4
+	}
+	return n
+}
+
+// newID returns a globally unique identifier at our domain.
+func newID(prefix, domain string) string {
+	var b [12]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s%d.%s@%s", prefix, time.Now().Unix(), hex.EncodeToString(b[:]), domain)
+}
+
+func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsmap.Address, h textproto.Header, body []byte) error {
+	r, peer := d.t.relay, g.peer
+	domain := ""
+	if len(peer.Domains) != 0 {
+		domain = peer.Domains[0]
+	}
+	txID, msgID := newID("t", r.Domains[0]), newID("m", r.Domains[0])
+	fr, err := mmsmap.NewForwardRequest(h, mmsmap.ForwardOptions{
+		Version:          peer.Version,
+		TransactionID:    txID,
+		MessageID:        msgID,
+		AckRequest:       peer.AckRequest,
+		OriginatorSystem: r.SystemAddress,
+		Sender:           d.sender,
+		SenderDomain:     r.Domains[0],
+		Recipients:       rcpts,
+		Form:             peer.Form,
+		PeerDomain:       domain,
+		Plan:             r.Plan,
+		DeliveryReport:   g.report,
+	})
+	if err != nil {
+		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+err.Error(), err)
+	}
+	meta := &module.MsgMetadata{ID: d.meta.ID, OriginalFrom: fr.MailFrom}
+	rd, err := peer.SendVia.Start(ctx, meta, fr.MailFrom)
+	if err != nil {
+		return err
+	}
+	for _, rcpt := range fr.RcptTo {
+		if err := rd.AddRcpt(ctx, rcpt, smtp.RcptOptions{}); err != nil {
+			rd.Abort(ctx)
+			return err
+		}
+	}
+	if err := rd.Body(ctx, fr.Header, buffer.MemoryBuffer{Slice: body}); err != nil {
+		rd.Abort(ctx)
+		return err
+	}
+	d.reqs = append(d.reqs, pendingREQ{peer: peer, transactionID: txID, messageID: msgID, rcpts: rcpts, delivery: rd})
+	return nil
+}
+
+func (d *sendDelivery) Abort(ctx context.Context) error {
+	if d.local != nil {
+		d.local.Abort(ctx)
+	}
+	for _, q := range d.reqs {
+		q.delivery.Abort(ctx)
+	}
+	return nil
+}
+
+func (d *sendDelivery) Commit(ctx context.Context) error {
+	if d.local != nil {
+		if err := d.local.Commit(ctx); err != nil {
+			for _, q := range d.reqs {
+				q.delivery.Abort(ctx)
+			}
+			return err
+		}
+	}
+	for _, q := range d.reqs {
+		if err := q.delivery.Commit(ctx); err != nil {
+			return err
+		}
+		mm4Sent.WithLabelValues(q.peer.Name).Inc()
+		numbers := make([]string, len(q.rcpts))
+		for i, a := range q.rcpts {
+			numbers[i] = a.Value
+		}
+		d.log.Msg("MM4_forward.REQ queued", "peer", q.peer.Name, "transaction_id", q.transactionID,
+			"sender", d.sender.Value, "rcpts", numbers)
+	}
+	return nil
+}
+
+func init() {
+	module.Register("target.mms_send", NewSendTarget)
+}
