@@ -101,6 +101,23 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Errorf("the MM read over IMAP still has MM4 transport headers:\n%s", mm)
 	}
 
+	// Outbound: alice's and the VASP's swaks commands become REQs at the peer.
+	ports["127.0.0.1:2587"] = s.addr("MMS_SUBMISSION_PORT")
+	for _, tc := range []struct{ marker, from, rcpt, subject string }{
+		{"--auth-user alice@example.net", "+15550001111/TYPE=PLMN@mms.example.net", "+15550002222/TYPE=PLMN@mms.peer.example", "Subject: Hi Bob"},
+		{"--auth-user vasp1", "12345@mms.example.net", "+15550002222/TYPE=PLMN@mms.peer.example", "Subject: Your code"},
+	} {
+		cmd := readmeCommand(t, tc.marker, ports)
+		out, err := exec.Command("bash", "-c", cmd).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "250 2.0.0 OK: queued") {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+		req := p.waitFor(20*time.Second, 1, tc.subject)[0]
+		if req.from != tc.from || fmt.Sprint(req.rcpts) != "["+tc.rcpt+"]" || !hasLine(headerLines(req.data), "X-Mms-Message-Type: MM4_forward.REQ") {
+			t.Errorf("REQ %s → %v:\n%s", req.from, req.rcpts, req.data)
+		}
+	}
+
 	// "Sending the same file again is answered again but not delivered again."
 	out, err = exec.Command("bash", "-c", "cd .. && "+swaks).CombinedOutput()
 	if err != nil {
