@@ -23,6 +23,14 @@ var (
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_requests_queued_total",
 		Help: "MM4_forward.REQ handed to a peer's outbound queue, by peer",
 	}, []string{"peer"})
+	mm4Bounces = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "dsn_generated_total",
+		Help: "Delivery status notifications generated for MMs peers did not take",
+	})
+	mm4Resolved = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_requests_resolved_total",
+		Help: "MM4_forward.REQ we sent, by peer and outcome (acknowledged, failed, timed_out)",
+	}, []string{"peer", "state"})
 	mm4Responses = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_queued_total",
 		Help: "MM4 RES messages handed to the outbound queue, by peer and status",
@@ -30,5 +38,5 @@ var (
 )
 
 func init() {
-	prometheus.MustRegister(mm4Received, mm4Rejected, mm4Duplicates, mm4Responses, mm4Sent)
+	prometheus.MustRegister(mm4Received, mm4Rejected, mm4Duplicates, mm4Responses, mm4Sent, mm4Bounces, mm4Resolved)
 }

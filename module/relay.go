@@ -5,6 +5,7 @@ package module
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -17,6 +18,7 @@ import (
 	modconfig "github.com/foxcpp/maddy/framework/config/module"
 	"github.com/foxcpp/maddy/framework/log"
 	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/reqstore"
 	"github.com/maddy-mms/maddy-mms/internal/seen"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 )
@@ -49,6 +51,20 @@ type Relay struct {
 	// recognised by address) to the sender numbers and short codes it may
 	// use.
 	Senders module.Table
+	// DSNVia takes the DSNs telling senders of MMs that failed.
+	DSNVia   module.DeliveryTarget
+	hostname string
+
+	// Store remembers the REQs we sent until their RES arrives or
+	// ResponseTimeout passes; then TimeoutAction applies.
+	Store           reqstore.Store
+	storeDriver     string
+	storeDSN        string
+	ResponseTimeout time.Duration
+	TimeoutAction   string // "retry" (once, then bounce), "bounce" or "ignore"
+	pollInterval    time.Duration
+	stop            chan struct{}
+	stopped         chan struct{}
 
 	seenTTL  time.Duration
 	seenPath string
@@ -90,6 +106,7 @@ func (r *Relay) InstanceName() string { return r.instName }
 
 func (r *Relay) Init(cfg *config.Map) error {
 	var plan numberPlanConfig
+	var storeArgs []string
 	cfg.Bool("debug", true, false, &r.log.Debug)
 	cfg.StringList("domains", false, true, nil, &r.Domains)
 	cfg.String("system_address", false, true, "", &r.SystemAddress)
@@ -101,6 +118,18 @@ func (r *Relay) Init(cfg *config.Map) error {
 	modconfig.Table(cfg, "routes", false, false, nil, &r.Routes)
 	cfg.String("default_route", false, false, "", &r.DefaultRoute)
 	modconfig.Table(cfg, "senders", false, false, nil, &r.Senders)
+	cfg.Custom("dsn_via", false, false, nil, modconfig.DeliveryDirective, &r.DSNVia)
+	cfg.String("hostname", true, false, "", &r.hostname)
+	cfg.Custom("request_store", false, false, func() (any, error) { return []string(nil), nil },
+		func(_ *config.Map, node config.Node) (any, error) {
+			if len(node.Args) != 2 {
+				return nil, config.NodeErr(node, "expected: request_store DRIVER DSN (sqlite3 FILE or postgres \"DSN\")")
+			}
+			return node.Args, nil
+		}, &storeArgs)
+	cfg.Duration("response_timeout", false, false, time.Hour, &r.ResponseTimeout)
+	cfg.Enum("timeout_action", false, false, []string{"retry", "bounce", "ignore"}, "bounce", &r.TimeoutAction)
+	cfg.Duration("timeout_check_interval", false, false, 30*time.Second, &r.pollInterval)
 	cfg.Callback("peer", func(m *config.Map, node config.Node) error {
 		p, err := parsePeer(m, node)
 		if err != nil {
@@ -130,6 +159,9 @@ func (r *Relay) Init(cfg *config.Map) error {
 	for i, d := range r.Domains {
 		r.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
 	}
+	if r.hostname == "" {
+		r.hostname = r.Domains[0]
+	}
 	if _, err := mmsmap.ParseAddress(r.SystemAddress); err != nil || !strings.Contains(r.SystemAddress, "@") {
 		return fmt.Errorf("%s: system_address %q is not a mailbox", r.Name(), r.SystemAddress)
 	}
@@ -150,15 +182,42 @@ func (r *Relay) Init(cfg *config.Map) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.Name(), err)
 	}
+
+	if len(storeArgs) == 2 {
+		r.storeDriver, r.storeDSN = storeArgs[0], storeArgs[1]
+	} else {
+		r.storeDriver = "sqlite3"
+		r.storeDSN = filepath.Join(config.StateDirectory, "mms", strings.TrimSuffix(filepath.Base(r.seenPath), ".seen")+"-requests.db")
+	}
+	if (r.storeDriver == "sqlite3" || r.storeDriver == "sqlite") && !filepath.IsAbs(r.storeDSN) {
+		r.storeDSN = filepath.Join(config.StateDirectory, r.storeDSN)
+	}
+	if r.Store, err = reqstore.Open(r.storeDriver, r.storeDSN); err != nil {
+		return fmt.Errorf("%s: request_store: %w", r.Name(), err)
+	}
+	if r.ResponseTimeout <= 0 || r.pollInterval <= 0 {
+		return fmt.Errorf("%s: response_timeout and timeout_check_interval must be positive", r.Name())
+	}
+	r.stop, r.stopped = make(chan struct{}), make(chan struct{})
+	go r.pollTimeouts()
 	r.log.Debugf("%d peers, %d remembered transactions in %s", len(r.Peers), r.Seen.Len(), r.seenPath)
 	return nil
 }
 
 func (r *Relay) Close() error {
-	if r.Seen != nil {
-		return r.Seen.Close()
+	if r.stop != nil {
+		close(r.stop)
+		<-r.stopped
+		r.stop = nil
 	}
-	return nil
+	var errs []error
+	if r.Store != nil {
+		errs = append(errs, r.Store.Close())
+	}
+	if r.Seen != nil {
+		errs = append(errs, r.Seen.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // IsLocalDomain reports whether domain is one of our MMS domains.

@@ -33,6 +33,7 @@ func initRelay(t *testing.T, body string) (*Relay, error) {
 }
 
 const relayBase = `
+	hostname mms.example.net
 	domains MMS.Example.NET. mms2.example.net
 	system_address system-user@mms.example.net
 `

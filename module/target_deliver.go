@@ -134,6 +134,8 @@ type delivery struct {
 	claimed  bool // dupKey claimed in the seen log, not yet added
 	skipNext bool // nothing for next to commit (duplicate or RES)
 	res      *pendingResponse
+	// resolution is the REQ of ours an inbound RES answers.
+	resolution *pendingResolution
 }
 
 func (d *delivery) targetErr(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -209,11 +211,22 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 	mm4Received.WithLabelValues(d.peer.Name, msg.Type.String()).Inc()
 
 	if !msg.Type.IsRequest() {
-		// Responses answer requests sent by an outbound path, which this
-		// target does not have: there is nothing to correlate them with.
-		d.log.Msg("MM4 response received and dropped: no outbound request is tracked here",
-			"status", string(msg.RequestStatus), "status_text", msg.StatusText)
 		d.skipNext = true
+		if msg.Type != mmsmap.ForwardRes {
+			d.log.Msg("MM4 response received and dropped: no such request is sent from here",
+				"status", string(msg.RequestStatus), "status_text", msg.StatusText)
+			return nil
+		}
+		p, err := d.t.relay.prepareResolution(ctx, d.peer, msg)
+		if err != nil {
+			return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
+				"Cannot process the MM4 response now, try again later", err), true)
+		}
+		if p == nil {
+			d.log.Msg("MM4 response for no pending request of this peer: logged and dropped",
+				"status", string(msg.RequestStatus), "status_text", msg.StatusText)
+		}
+		d.resolution = p
 		return nil
 	}
 
@@ -385,6 +398,9 @@ func (d *delivery) release() {
 
 func (d *delivery) Abort(ctx context.Context) error {
 	d.release()
+	if d.resolution != nil && d.resolution.bounce != nil {
+		d.resolution.bounce.Abort(ctx)
+	}
 	return d.next.Abort(ctx)
 }
 
@@ -403,6 +419,12 @@ func (d *delivery) Commit(ctx context.Context) error {
 	} else if err := d.next.Commit(ctx); err != nil {
 		d.release()
 		return err
+	}
+	if d.resolution != nil {
+		if err := d.t.relay.commitResolution(ctx, d.resolution); err != nil {
+			return exterrors.WithTemporary(d.targetErr(451, exterrors.EnhancedCode{4, 3, 0},
+				"Cannot process the MM4 response now, try again later", err), true)
+		}
 	}
 	if d.claimed {
 		if err := d.t.relay.Seen.Add(d.dupKey); err != nil {

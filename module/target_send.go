@@ -19,6 +19,7 @@ import (
 	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/foxcpp/maddy/framework/log"
 	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/reqstore"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 )
 
@@ -110,6 +111,7 @@ type pendingREQ struct {
 	messageID     string
 	rcpts         []mmsmap.Address
 	delivery      module.Delivery
+	message       []byte // the REQ as queued, kept for a retry
 }
 
 type sendDelivery struct {
@@ -124,6 +126,9 @@ type sendDelivery struct {
 	groups     map[*Peer]*peerGroup
 	order      []*Peer
 	reqs       []pendingREQ
+	bounce     module.Delivery // DSN for recipients no REQ went to
+	subject    string          // of the original mail, for a later DSN
+	rfc822ID   string
 }
 
 func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -201,17 +206,28 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if err != nil {
 		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: malformed MIME", err)
 	}
+	var tooLarge []failure
 	for _, peer := range d.order {
 		g := d.groups[peer]
-		if int64(mm.Len())+int64(headerSize(h7)) > peer.MaxMessageSize {
-			return d.err(552, exterrors.EnhancedCode{5, 3, 4},
-				fmt.Sprintf("Message too large for the recipient's MMS network (limit %d bytes)", peer.MaxMessageSize), nil)
+		if size := int64(mm.Len()) + int64(headerSize(h7)); size > peer.MaxMessageSize {
+			// Nothing goes to this peer; the sender gets a DSN saying why.
+			text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes as MMS, the limit is %d", size, peer.MaxMessageSize)
+			for _, a := range g.rcpts {
+				tooLarge = append(tooLarge, failure{number: a.Value, status: mmsmap.StatusErrorContentNotAccepted, text: text, peer: peer})
+			}
+			d.log.Msg("MM too large for peer, not sent", "peer", peer.Name, "size", size, "limit", peer.MaxMessageSize)
+			continue
 		}
 		for start := 0; start < len(g.rcpts); start += peer.MaxRecipients {
 			end := min(start+peer.MaxRecipients, len(g.rcpts))
 			if err := d.queueREQ(ctx, g, g.rcpts[start:end], h7, mm.Bytes()); err != nil {
 				return err
 			}
+		}
+	}
+	if len(tooLarge) != 0 {
+		if d.bounce, err = d.t.relay.prepareBounce(ctx, d.meta.OriginalFrom, header, tooLarge); err != nil {
+			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)
 		}
 	}
 	return nil
@@ -271,7 +287,15 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 		rd.Abort(ctx)
 		return err
 	}
-	d.reqs = append(d.reqs, pendingREQ{peer: peer, transactionID: txID, messageID: msgID, rcpts: rcpts, delivery: rd})
+	q := pendingREQ{peer: peer, transactionID: txID, messageID: msgID, rcpts: rcpts, delivery: rd}
+	if peer.AckRequest {
+		var b bytes.Buffer
+		textproto.WriteHeader(&b, fr.Header)
+		b.Write(body)
+		q.message = b.Bytes()
+	}
+	d.reqs = append(d.reqs, q)
+	d.subject, d.rfc822ID = h.Get("Subject"), h.Get("Message-Id")
 	return nil
 }
 
@@ -281,6 +305,9 @@ func (d *sendDelivery) Abort(ctx context.Context) error {
 	}
 	for _, q := range d.reqs {
 		q.delivery.Abort(ctx)
+	}
+	if d.bounce != nil {
+		d.bounce.Abort(ctx)
 	}
 	return nil
 }
@@ -294,6 +321,14 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 			return err
 		}
 	}
+	// Remember every REQ that asks for a RES before any of them can be
+	// sent: a RES may come back within milliseconds.
+	if err := d.track(ctx); err != nil {
+		for _, q := range d.reqs {
+			q.delivery.Abort(ctx)
+		}
+		return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot record the MMS for tracking, try again later", err), true)
+	}
 	for _, q := range d.reqs {
 		if err := q.delivery.Commit(ctx); err != nil {
 			return err
@@ -305,6 +340,51 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 		}
 		d.log.Msg("MM4_forward.REQ queued", "peer", q.peer.Name, "transaction_id", q.transactionID,
 			"sender", d.sender.Value, "rcpts", numbers)
+	}
+	if d.bounce != nil {
+		if err := d.bounce.Commit(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// track stores the REQs that ask for a RES; on failure the ones stored are
+// withdrawn (resolved as failed), so they never time out into a DSN for an
+// MM that was not sent.
+func (d *sendDelivery) track(ctx context.Context) error {
+	r := d.t.relay
+	now := time.Now()
+	var stored []pendingREQ
+	for _, q := range d.reqs {
+		if !q.peer.AckRequest {
+			continue
+		}
+		numbers := make([]string, len(q.rcpts))
+		for i, a := range q.rcpts {
+			numbers[i] = a.Value
+		}
+		err := r.Store.Put(ctx, reqstore.Request{
+			TransactionID:   q.transactionID,
+			Peer:            q.peer.Name,
+			MessageID:       q.messageID,
+			Sender:          d.meta.OriginalFrom,
+			Recipients:      numbers,
+			RFC822MessageID: d.rfc822ID,
+			Subject:         d.subject,
+			SentAt:          now,
+			Deadline:        now.Add(r.ResponseTimeout),
+			Attempts:        1,
+			State:           reqstore.Pending,
+			Message:         q.message,
+		})
+		if err != nil {
+			for _, s := range stored {
+				r.Store.Resolve(ctx, s.peer.Name, s.transactionID, reqstore.Failed, "", "not sent")
+			}
+			return err
+		}
+		stored = append(stored, q)
 	}
 	return nil
 }
