@@ -60,6 +60,7 @@ type server struct {
 	t        *testing.T
 	stateDir string
 	ports    map[string]int // MMS_*_PORT variable → port
+	config   string         // configuration file
 	cmd      *exec.Cmd
 	log      *lockedBuffer
 	done     chan struct{}
@@ -95,9 +96,31 @@ func freePort(t *testing.T) int {
 // newServer prepares a server with fresh ports and state; the demo peer
 // port is peerPort. It is started by start.
 func newServer(t *testing.T, peerPort int) *server {
+	return newServerWith(t, peerPort, nil)
+}
+
+// newServerWith is newServer with the example configuration changed by
+// edit (nil: unchanged).
+func newServerWith(t *testing.T, peerPort int, edit func(string) string) *server {
 	t.Helper()
+	config := exampleConfig
+	if edit != nil {
+		b, err := os.ReadFile(exampleConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := edit(string(b))
+		if edited == string(b) {
+			t.Fatal("the configuration edit changed nothing")
+		}
+		config = filepath.Join(t.TempDir(), "maddy.conf")
+		if err := os.WriteFile(config, []byte(edited), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s := &server{
 		t:        t,
+		config:   config,
 		stateDir: t.TempDir(),
 		ports: map[string]int{
 			"MMS_MM4_PORT":        freePort(t),
@@ -113,7 +136,7 @@ func newServer(t *testing.T, peerPort int) *server {
 func (s *server) start() {
 	s.t.Helper()
 	s.log = &lockedBuffer{}
-	cmd := exec.Command(binary, "-config", exampleConfig, "run")
+	cmd := exec.Command(binary, "-config", s.config, "run")
 	cmd.Env = append(os.Environ(), "MMS_STATE_DIR="+s.stateDir)
 	for k, v := range s.ports {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", k, v))

@@ -22,7 +22,8 @@ import (
 // the number normalised by the relay's number_plan and the domain replaced
 // by the relay's first (canonical) MMS domain. Tables and routing then work
 // on one key. A recipient without a domain, outside our MMS domains, or
-// whose local part is no number is refused.
+// whose local part is no number is refused. The relay's system_address
+// (where peers send RES and reports) passes unchanged.
 //
 //	modify {
 //	    mms_rcpt &mmsc
@@ -63,6 +64,10 @@ func (m *modifyRcpt) RewriteBody(context.Context, *textproto.Header, buffer.Buff
 func (m *modifyRcpt) Close() error { return nil }
 
 func (m *modifyRcpt) RewriteRcpt(_ context.Context, rcpt string) ([]string, error) {
+	if m.relay.IsSystemAddress(rcpt) {
+		// Where peers send RES and reports: kept as it is.
+		return []string{m.relay.SystemAddress}, nil
+	}
 	a, serr := canonicalRecipient(m.relay, rcpt)
 	if serr != nil {
 		serr.ModifierName = m.Name()

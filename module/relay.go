@@ -231,6 +231,12 @@ func (r *Relay) IsLocalDomain(domain string) bool {
 	return false
 }
 
+// IsSystemAddress reports whether addr is our system_address (the mailbox
+// peers send RES and reports to).
+func (r *Relay) IsSystemAddress(addr string) bool {
+	return strings.EqualFold(strings.TrimSpace(addr), r.SystemAddress)
+}
+
 // IdentifyPeer returns the peer a connection belongs to, or nil. Only the
 // connection is trusted: the source address and the authenticated user.
 func (r *Relay) IdentifyPeer(conn *module.ConnState) *Peer {

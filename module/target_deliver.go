@@ -126,6 +126,7 @@ type delivery struct {
 	peer *Peer
 	next module.Delivery
 
+	toSystem  bool                // addressed to our system_address
 	mailboxes map[string][]string // mailbox → the numbers delivered to it
 	numbers   []string
 
@@ -153,6 +154,10 @@ func (d *delivery) peerName() string {
 }
 
 func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptions) error {
+	if d.t.relay.IsSystemAddress(rcpt) {
+		d.toSystem = true // checked at DATA: MM4 responses only
+		return nil
+	}
 	a, serr := canonicalRecipient(d.t.relay, rcpt)
 	if serr != nil {
 		serr.TargetName = d.t.Name()
@@ -189,6 +194,9 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 		return nil
 	}
 	if !mmsmap.IsMM4(header) {
+		if d.toSystem {
+			return d.targetErr(550, exterrors.EnhancedCode{5, 7, 1}, "Only MM4 responses are accepted for this address", nil)
+		}
 		// MM3: Internet mail to a subscriber, delivered as it is.
 		return d.next.Body(ctx, header, body)
 	}
@@ -197,6 +205,9 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 		return d.targetErr(550, exterrors.EnhancedCode{5, 7, 1}, "MM4 is accepted from configured peer MMSCs only", nil)
 	}
 	msg, err := mmsmap.Parse(header)
+	if err == nil && d.toSystem && msg.Type.IsRequest() {
+		err = fmt.Errorf("%s is not accepted for the system address", msg.Type)
+	}
 	if err != nil {
 		mm4Rejected.WithLabelValues("malformed").Inc()
 		return &exterrors.SMTPError{
@@ -412,7 +423,7 @@ func (d *delivery) Abort(ctx context.Context) error {
 // but not delivered again. No order of these steps loses an MM or its RES;
 // this one only ever errs on the side of a duplicate.
 func (d *delivery) Commit(ctx context.Context) error {
-	if d.skipNext {
+	if d.skipNext || len(d.mailboxes) == 0 {
 		if err := d.next.Abort(ctx); err != nil {
 			d.log.Error("abort of the unused delivery failed", err)
 		}

@@ -226,7 +226,7 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		}
 	}
 	if len(tooLarge) != 0 {
-		if d.bounce, err = d.t.relay.prepareBounce(ctx, d.meta.OriginalFrom, header, tooLarge); err != nil {
+		if d.bounce, err = d.t.relay.prepareBounce(ctx, d.dsnTo(ctx), header, tooLarge); err != nil {
 			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)
 		}
 	}
@@ -349,6 +349,18 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 	return nil
 }
 
+// dsnTo is where a DSN about this MM goes: a local subscriber's own MMS
+// address (delivered to their mailbox like any MM), else the envelope
+// sender as received.
+func (d *sendDelivery) dsnTo(ctx context.Context) string {
+	if d.t.localNumbers != nil {
+		if _, ok, err := d.t.localNumbers.Lookup(ctx, d.sender.Value); err == nil && ok {
+			return d.sender.Format(mmsmap.FormE164, d.t.relay.Domains[0])
+		}
+	}
+	return d.meta.OriginalFrom
+}
+
 // track stores the REQs that ask for a RES; on failure the ones stored are
 // withdrawn (resolved as failed), so they never time out into a DSN for an
 // MM that was not sent.
@@ -368,7 +380,7 @@ func (d *sendDelivery) track(ctx context.Context) error {
 			TransactionID:   q.transactionID,
 			Peer:            q.peer.Name,
 			MessageID:       q.messageID,
-			Sender:          d.meta.OriginalFrom,
+			Sender:          d.dsnTo(ctx),
 			Recipients:      numbers,
 			RFC822MessageID: d.rfc822ID,
 			Subject:         d.subject,
