@@ -1,0 +1,131 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	_ "github.com/foxcpp/maddy" // stock modules (table.static) for the configurations below
+	"github.com/foxcpp/maddy/framework/exterrors"
+	"github.com/foxcpp/maddy/framework/module"
+)
+
+const routedRelay = relayBase + `
+	number_plan {
+		country_code 1
+		national_length 10
+		national_prefix 1
+	}
+	routes static {
+		entry +1555 us
+		entry +15550 us_small
+		entry +44 uk
+		entry +49 nobody
+	}
+	senders static {
+		entry alice@example.net +15550001111 "1-555-000-1112"
+		entry vasp1 12345
+		entry ip:192.0.2.9 54321
+	}
+	peer us {
+		originator_system a@us.example
+		source_ip 10.0.0.1
+		send_via dummy
+	}
+	peer us_small {
+		originator_system a@small.example
+		source_ip 10.0.0.2
+		send_via dummy
+	}
+	peer uk {
+		originator_system a@uk.example
+		source_ip 10.0.0.3
+		send_via dummy
+	}
+	peer hub {
+		originator_system a@hub.example
+		source_ip 10.0.0.4
+		send_via dummy
+	}`
+
+func TestRoute(t *testing.T) {
+	r, err := initRelay(t, routedRelay+"\ndefault_route hub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ number, peer, err string }{
+		{"+15550001234", "us_small", ""}, // longest prefix wins
+		{"+15551001234", "us", ""},
+		{"+447700900123", "uk", ""},
+		{"+33612345678", "hub", ""}, // default route
+		{"+4915112345678", "", "not configured"},
+	} {
+		p, err := r.Route(context.Background(), tc.number)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Route(%s) err = %v, want %q", tc.number, err, tc.err)
+			}
+		case err != nil || p == nil || p.Name != tc.peer:
+			t.Errorf("Route(%s) = %v, %v; want %s", tc.number, p, err, tc.peer)
+		}
+	}
+
+	r, err = initRelay(t, routedRelay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := r.Route(context.Background(), "+33612345678"); p != nil || err != nil {
+		t.Errorf("no default route: got %v, %v", p, err)
+	}
+	if _, err := initRelay(t, routedRelay+"\ndefault_route nowhere"); err == nil {
+		t.Errorf("default_route naming no peer accepted")
+	}
+}
+
+func TestSenderAuthorisation(t *testing.T) {
+	r, err := initRelay(t, routedRelay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &modifySender{relay: r}
+	conn := func(user, ip string) *module.MsgMetadata {
+		return &module.MsgMetadata{Conn: &module.ConnState{AuthUser: user, RemoteAddr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 1}}}
+	}
+	for _, tc := range []struct {
+		meta       *module.MsgMetadata
+		from, want string
+		code       int
+	}{
+		{conn("alice@example.net", "127.0.0.1"), "alice@example.net", "+15550001111@mms.example.net", 0},
+		{conn("Alice@Example.NET", "127.0.0.1"), "", "+15550001111@mms.example.net", 0},
+		{conn("alice@example.net", "127.0.0.1"), "+15550001111/TYPE=PLMN@anything.example", "+15550001111@mms.example.net", 0},
+		{conn("alice@example.net", "127.0.0.1"), "15550001112@mms.example.net", "+15550001112@mms.example.net", 0},
+		{conn("alice@example.net", "127.0.0.1"), "+15550009999@mms.example.net", "", 550},
+		{conn("alice@example.net", "127.0.0.1"), "12345@mms.example.net", "", 550},
+		{conn("vasp1", "203.0.113.1"), "12345@mms.example.net", "12345@mms.example.net", 0},
+		{conn("vasp1", "203.0.113.1"), "+15550001111@mms.example.net", "", 550},
+		{conn("", "192.0.2.9"), "54321@mms.example.net", "54321@mms.example.net", 0}, // VASP known by address
+		{conn("", "192.0.2.10"), "54321@mms.example.net", "", 550},                   // unknown address
+		{conn("mallory", "127.0.0.1"), "mallory@example.net", "", 550},
+		{&module.MsgMetadata{}, "x@y", "", 530},
+	} {
+		st, _ := m.ModStateForMsg(context.Background(), tc.meta)
+		got, err := st.RewriteSender(context.Background(), tc.from)
+		if tc.code == 0 {
+			if err != nil || got != tc.want {
+				t.Errorf("%s as %q: %q, %v; want %q", tc.from, authUser(tc.meta), got, err, tc.want)
+			}
+			continue
+		}
+		var se *exterrors.SMTPError
+		if !errors.As(err, &se) || se.Code != tc.code {
+			t.Errorf("%s as %q: %q, %v; want %d", tc.from, authUser(tc.meta), got, err, tc.code)
+		}
+	}
+}
