@@ -332,7 +332,13 @@ type peer struct {
 
 func newPeer(t *testing.T) *peer {
 	t.Helper()
-	p := &peer{t: t, port: freePort(t), arrived: make(chan struct{}, 1000)}
+	return newPeerOn(t, freePort(t))
+}
+
+// newPeerOn starts the stand-in peer on a given port.
+func newPeerOn(t *testing.T, port int) *peer {
+	t.Helper()
+	p := &peer{t: t, port: port, arrived: make(chan struct{}, 1000)}
 	p.srv = gosmtp.NewServer(p)
 	p.srv.Addr = fmt.Sprintf("127.0.0.1:%d", p.port)
 	p.srv.Domain = "mms.peer.example"
