@@ -185,3 +185,41 @@ func TestSharedPostgreSQL(t *testing.T) {
 		t.Errorf("the RES was acted on twice (instance a made %d DSNs)", n)
 	}
 }
+
+// TestResponseTimeoutRetry: with timeout_action retry an unanswered REQ is
+// sent once more (same transaction), then bounced; with ignore, nothing.
+func TestResponseTimeoutRetry(t *testing.T) {
+	p := newPeer(t)
+	s := newServerWith(t, p.port, func(c string) string {
+		c = strings.Replace(c, "    response_timeout 1h\n", "    response_timeout 2s\n    timeout_check_interval 500ms\n", 1)
+		return strings.Replace(c, "    timeout_action bounce\n", "    timeout_action retry\n", 1)
+	})
+	s.start()
+	tx, _ := aliceSends(t, s, p, "retry-once")
+	got := p.waitFor(30*time.Second, 2, "Subject: retry-once")
+	for _, m := range got {
+		if r, _ := parseREQ(t, m.data); r.TransactionID != tx {
+			t.Errorf("the retry has transaction ID %q, want %q", r.TransactionID, tx)
+		}
+	}
+	dsn := s.waitDSN(t, "retry-once", 30*time.Second)
+	checkDSN(t, dsn, "No acknowledgement from the recipient's MMS network", "Action: failed")
+	if n := len(p.find("Subject: retry-once")); n != 2 {
+		t.Errorf("the REQ was sent %d times, want twice", n)
+	}
+
+	q := newPeer(t)
+	s2 := newServerWith(t, q.port, func(c string) string {
+		c = strings.Replace(c, "    response_timeout 1h\n", "    response_timeout 1s\n    timeout_check_interval 300ms\n", 1)
+		return strings.Replace(c, "    timeout_action bounce\n", "    timeout_action ignore\n", 1)
+	})
+	s2.start()
+	aliceSends(t, s2, q, "ignored-1")
+	time.Sleep(4 * time.Second)
+	if n := len(s2.aliceMessages("Undelivered MMS")); n != 0 {
+		t.Errorf("timeout_action ignore sent %d DSNs", n)
+	}
+	if n := len(q.find("Subject: ignored-1")); n != 1 {
+		t.Errorf("timeout_action ignore: REQ sent %d times", n)
+	}
+}
