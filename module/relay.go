@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,6 +64,7 @@ type Relay struct {
 	ResponseTimeout time.Duration
 	TimeoutAction   string // "retry" (once, then bounce), "bounce" or "ignore"
 	pollInterval    time.Duration
+	retention       time.Duration // resolved requests are deleted after this
 	stop            chan struct{}
 	stopped         chan struct{}
 
@@ -74,8 +76,8 @@ type Relay struct {
 // Peer is one peer MMSC or interconnect hub.
 type Peer struct {
 	Name string
-	// Domains are the peer's MMS domains (lower-case); informational for
-	// inbound MM4, the recipient domains of outbound MM4.
+	// Domains are the peer's MMS domains (lower-case): the first is where
+	// its recipients are addressed in outbound MM4.
 	Domains []string
 	// OriginatorSystems are the addresses the peer's RES and reports go to;
 	// the first one is used when a REQ names none or one not listed here.
@@ -130,6 +132,7 @@ func (r *Relay) Init(cfg *config.Map) error {
 	cfg.Duration("response_timeout", false, false, time.Hour, &r.ResponseTimeout)
 	cfg.Enum("timeout_action", false, false, []string{"retry", "bounce", "ignore"}, "bounce", &r.TimeoutAction)
 	cfg.Duration("timeout_check_interval", false, false, 30*time.Second, &r.pollInterval)
+	cfg.Duration("request_retention", false, false, 7*24*time.Hour, &r.retention)
 	cfg.Callback("peer", func(m *config.Map, node config.Node) error {
 		p, err := parsePeer(m, node)
 		if err != nil {
@@ -191,6 +194,11 @@ func (r *Relay) Init(cfg *config.Map) error {
 	}
 	if (r.storeDriver == "sqlite3" || r.storeDriver == "sqlite") && !filepath.IsAbs(r.storeDSN) {
 		r.storeDSN = filepath.Join(config.StateDirectory, r.storeDSN)
+	}
+	if r.storeDriver == "sqlite3" || r.storeDriver == "sqlite" {
+		if err := os.MkdirAll(filepath.Dir(r.storeDSN), 0o700); err != nil {
+			return fmt.Errorf("%s: request_store: %w", r.Name(), err)
+		}
 	}
 	if r.Store, err = reqstore.Open(r.storeDriver, r.storeDSN); err != nil {
 		return fmt.Errorf("%s: request_store: %w", r.Name(), err)
@@ -357,7 +365,7 @@ func parsePeer(m *config.Map, node config.Node) (*Peer, error) {
 	p := &Peer{Name: node.Args[0]}
 	var nets []string
 	pm := config.NewMap(m.Globals, node)
-	pm.StringList("domains", false, false, nil, &p.Domains)
+	pm.StringList("domains", false, true, nil, &p.Domains)
 	pm.StringList("originator_system", false, true, nil, &p.OriginatorSystems)
 	pm.StringList("source_ip", false, false, nil, &nets)
 	pm.StringList("auth_user", false, false, nil, &p.AuthUsers)

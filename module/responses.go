@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
 	"github.com/foxcpp/maddy/framework/buffer"
+	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/reqstore"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
@@ -70,7 +71,12 @@ func (r *Relay) prepareResolution(ctx context.Context, peer *Peer, res *mmsmap.M
 	if !res.RequestStatus.OK() {
 		p.state = reqstore.Failed
 		if p.bounce, err = r.prepareBounce(ctx, req.Sender, originalHeader(req), failuresOf(req, peer, res.RequestStatus, res.StatusText)); err != nil {
-			return nil, err
+			if exterrors.IsTemporary(err) {
+				return nil, err
+			}
+			// The sender cannot be told (no route for the DSN): the RES
+			// is still recorded.
+			r.log.Error("DSN for a refused MM cannot be delivered", err, "to", req.Sender, "transaction_id", req.TransactionID)
 		}
 	}
 	return p, nil
@@ -121,6 +127,11 @@ func (r *Relay) checkTimeouts() {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if n, err := r.Store.Expire(ctx, time.Now().Add(-r.retention)); err != nil {
+		r.log.Error("cannot delete old MM4 requests", err)
+	} else if n != 0 {
+		r.log.Debugf("deleted %d resolved MM4 requests older than %v", n, r.retention)
+	}
 	due, err := r.Store.Due(ctx, time.Now(), 100, 5*time.Minute)
 	if err != nil {
 		r.log.Error("cannot read overdue MM4 requests", err)

@@ -33,21 +33,25 @@ const routedRelay = relayBase + `
 		entry ip:192.0.2.9 54321
 	}
 	peer us {
+		domains us.example
 		originator_system a@us.example
 		source_ip 10.0.0.1
 		send_via dummy
 	}
 	peer us_small {
+		domains small.example
 		originator_system a@small.example
 		source_ip 10.0.0.2
 		send_via dummy
 	}
 	peer uk {
+		domains uk.example
 		originator_system a@uk.example
 		source_ip 10.0.0.3
 		send_via dummy
 	}
 	peer hub {
+		domains hub.example
 		originator_system a@hub.example
 		source_ip 10.0.0.4
 		send_via dummy

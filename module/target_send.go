@@ -227,7 +227,11 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	}
 	if len(tooLarge) != 0 {
 		if d.bounce, err = d.t.relay.prepareBounce(ctx, d.dsnTo(ctx), header, tooLarge); err != nil {
-			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)
+			if exterrors.IsTemporary(err) {
+				return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)
+			}
+			// Nobody to tell by DSN: say it here instead.
+			return d.err(552, exterrors.EnhancedCode{5, 3, 4}, "Message too large for the recipient's MMS network", err)
 		}
 	}
 	return nil
