@@ -2,16 +2,21 @@
 # maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 # Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 #
-# Inbound MM4 throughput of maddy-mms against plain maddy relaying the same
-# messages through the same queue. See bench/README.md.
+# Throughput of maddy-mms against plain maddy relaying the same messages
+# through the same queue, in both directions. See bench/README.md.
+#
+#   inbound:  MM4_forward.REQ from a peer MMSC (mm4load) → maddy → queue → sink
+#   outbound: Internet mail on submission (mm4load -mode mail, AUTH PLAIN)
+#             → maddy → queue → sink (maddy-mms: as an MM4_forward.REQ)
 #
 #   ./bench/run.sh
 #
 # Environment (all optional):
-#   BENCH_N_SMALL  timed messages per run for the 1.4 KB MM (default 2000)
-#   BENCH_N_LARGE  timed messages per run for the 300 KB MM (default 300)
+#   BENCH_N_SMALL  timed messages per run for the 1.4 KB message (default 2000)
+#   BENCH_N_LARGE  timed messages per run for the 300 KB message (default 300)
 #   BENCH_C        parallel senders (default 10)
 #   BENCH_ROUNDS   runs per configuration and size; the best counts (default 2)
+#   BENCH_ONLY     inbound or outbound: run only that part (default: both)
 #   BENCH_KEEP     if set, keep the work directory (binaries, state, logs)
 set -euo pipefail
 
@@ -21,9 +26,24 @@ N_SMALL=${BENCH_N_SMALL:-2000}
 N_LARGE=${BENCH_N_LARGE:-300}
 CONC=${BENCH_C:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
+ONLY=${BENCH_ONLY:-}
 WARMUP=50
 TARGET=0.80
 RCPT='+15550001111/TYPE=PLMN@mms.example.net'
+# Outbound: the submission account (common-out.conf), its MAIL FROM, and a
+# number that is not local, so maddy-mms routes it to the peer (the sink).
+OUT_USER=alice@example.net
+OUT_PASSWORD=bench-password
+OUT_FROM=alice@example.net
+OUT_RCPT='+15550002222@mms.example.net'
+
+case $ONLY in
+'' | inbound | outbound) ;;
+*)
+	echo "BENCH_ONLY must be inbound or outbound" >&2
+	exit 2
+	;;
+esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/maddy-mms-bench.XXXXXX")
 server_pid=
@@ -59,11 +79,19 @@ trap 'exit 143' TERM
 
 log() { echo "$*"; }
 
+# Ports are picked below the kernel's ephemeral range, so that no outgoing
+# connection (ours or another program's) holds the port we are about to
+# listen on; a port taken between the probe and the bind is retried.
+EPHEMERAL_LO=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)
+[[ ${EPHEMERAL_LO:-} =~ ^[0-9]+$ && $EPHEMERAL_LO -gt 12000 ]] || EPHEMERAL_LO=32768
+PORT_LO=10000
+PORT_SPAN=$((EPHEMERAL_LO - PORT_LO))
+
 # free_port [EXCLUDE]: a loopback port nobody listens on.
 free_port() {
 	local p i
 	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((PORT_LO + (RANDOM * 32768 + RANDOM) % PORT_SPAN))
 		[[ $p != "${1:-}" ]] || continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
@@ -115,34 +143,70 @@ failed=0
 declare -A best   # "$size $conf" → best rate
 
 # run_one CONF SIZE N ROUND: one server run; records the rate in best[].
+#
+#   CONF       configuration file  load                      sink gets per message
+#   plain      plain.conf          MM4 REQ, ack Yes          1 (the REQ as it is)
+#   mms        mms.conf            MM4 REQ, ack Yes          2 (converted MM + RES)
+#   mms-noack  mms.conf            MM4 REQ, ack No           1 (converted MM)
+#   plain-out  plain-out.conf      mail on submission        1 (the mail as it is)
+#   mms-out    mms-out.conf        mail on submission        1 (the MM4_forward.REQ)
 run_one() {
 	local conf=$1 size=$2 n=$3 round=$4
 	local dir=$WORK/run-$size-$conf-$round
-	# mms-noack: the maddy-mms configuration with REQs that ask for no RES.
-	local cfgfile=$conf ack=Yes
-	if [[ $conf == mms-noack ]]; then cfgfile=mms ack=No; fi
-	local port sink_port out rc=0 rate line t0 drain left=? received expect i
+	local cfgfile=$conf per=1 load
+	case $conf in
+	plain) load=(-ack Yes -rcpt "$RCPT") ;;
+	mms) load=(-ack Yes -rcpt "$RCPT") per=2 ;;
+	mms-noack) cfgfile=mms load=(-ack No -rcpt "$RCPT") ;;
+	plain-out | mms-out)
+		load=(-mode mail -user "$OUT_USER" -password "$OUT_PASSWORD" -from "$OUT_FROM" -rcpt "$OUT_RCPT")
+		;;
+	*)
+		echo "run_one: unknown configuration $conf" >&2
+		return 1
+		;;
+	esac
+	local port sink_port out rc=0 rate line t0 drain left=? received expect i reqs=
 	mkdir -p "$dir/state"
-	sink_port=$(free_port)
-	port=$(free_port "$sink_port")
 
-	"$WORK/bin/mms-peer-sink" -quiet -listen "127.0.0.1:$sink_port" >"$dir/sink.out" 2>"$dir/sink.log" &
-	sink_pid=$!
-	wait_port "$sink_port" "$sink_pid" mms-peer-sink || { failed=1; stop "$sink_pid"; sink_pid=; return 0; }
-
-	BENCH_STATE_DIR=$dir/state BENCH_PORT=$port BENCH_SINK_PORT=$sink_port \
-		"$WORK/bin/maddy-mms" -config "$BENCH/$cfgfile.conf" run >"$dir/server.log" 2>&1 &
-	server_pid=$!
-	if ! wait_port "$port" "$server_pid" "maddy-mms ($conf.conf)"; then
+	# Start the sink, then the server, each on a free port; a start that
+	# fails because the port was taken meanwhile is retried on another one.
+	local try started=
+	for ((try = 1; try <= 5; try++)); do
+		sink_port=$(free_port)
+		"$WORK/bin/mms-peer-sink" -quiet -listen "127.0.0.1:$sink_port" >"$dir/sink.out" 2>"$dir/sink.log" &
+		sink_pid=$!
+		if wait_port "$sink_port" "$sink_pid" mms-peer-sink; then started=1; break; fi
+		stop "$sink_pid"; sink_pid=
+		grep -q 'address already in use' "$dir/sink.log" || break
+		log "  (sink port $sink_port taken, retrying)"
+	done
+	if [[ -z $started ]]; then
+		sed 's/^/    sink: /' "$dir/sink.log" | tail -n 5
+		failed=1
+		return 0
+	fi
+	started=
+	for ((try = 1; try <= 5; try++)); do
+		port=$(free_port "$sink_port")
+		BENCH_STATE_DIR=$dir/state BENCH_PORT=$port BENCH_SINK_PORT=$sink_port \
+			"$WORK/bin/maddy-mms" -config "$BENCH/$cfgfile.conf" run >"$dir/server.log" 2>&1 &
+		server_pid=$!
+		if wait_port "$port" "$server_pid" "maddy-mms ($conf.conf)"; then started=1; break; fi
+		stop "$server_pid"; server_pid=
+		grep -q 'address already in use' "$dir/server.log" || break
+		log "  (server port $port taken, retrying)"
+		rm -rf "$dir/state" && mkdir -p "$dir/state"
+	done
+	if [[ -z $started ]]; then
 		sed 's/^/    server: /' "$dir/server.log" | tail -n 20
 		failed=1
-		stop "$server_pid"; server_pid=
 		stop "$sink_pid"; sink_pid=
 		return 0
 	fi
 
 	out=$("$WORK/bin/mm4load" -addr "127.0.0.1:$port" -n "$n" -c "$CONC" -size "$size" \
-		-warmup "$WARMUP" -ack "$ack" -rcpt "$RCPT" 2>"$dir/mm4load.err") || rc=$?
+		-warmup "$WARMUP" "${load[@]}" 2>"$dir/mm4load.err") || rc=$?
 	line=$(grep '^msgs=' <<<"$out" || true)
 
 	# Let the queue drain (at most 120 s), so that the next run starts on
@@ -165,10 +229,14 @@ run_one() {
 
 	received=$(sed -n 's/.*received \([0-9]*\) messages.*/\1/p' "$dir/sink.log" | tail -n 1)
 	received=${received:-?}
-	expect=$((n + WARMUP))
-	[[ $conf != mms ]] || expect=$((2 * expect)) # the MM and its RES
+	expect=$((per * (n + WARMUP)))
+	# maddy-mms outbound: every mail must have become a REQ (one log line
+	# each); otherwise the sink could be counting something else.
+	if [[ $conf == mms-out ]]; then
+		reqs=$(grep -c 'MM4_forward.REQ queued' "$dir/server.log" || true)
+	fi
 
-	log "  $(printf '%-9s %-5s round %d:' "$conf" "$(label "$size")" "$round") ${line:-no result} | queue drained ${drain}s after, ${left} left | sink got $received (expected $expect)"
+	log "  $(printf '%-9s %-5s round %d:' "$conf" "$(label "$size")" "$round") ${line:-no result} | queue drained ${drain}s after, ${left} left | sink got $received (expected $expect)${reqs:+ | $reqs REQs queued}"
 	if [[ $rc -ne 0 || -z $line ]]; then
 		failed=1
 		log "  !! mm4load failed (exit $rc):"
@@ -178,7 +246,11 @@ run_one() {
 		failed=1
 		log "  !! the sink did not get every message"
 	fi
-	if [[ $rc -ne 0 || $received != "$expect" ]] || grep -qiE 'panic|fatal' "$dir/server.log"; then
+	if [[ -n $reqs && $reqs != $((n + WARMUP)) ]]; then
+		failed=1
+		log "  !! maddy-mms queued $reqs REQs, expected $((n + WARMUP))"
+	fi
+	if [[ $rc -ne 0 || $received != "$expect" || ( -n $reqs && $reqs != $((n + WARMUP)) ) ]] || grep -qiE 'panic|fatal' "$dir/server.log"; then
 		log "  server log ($dir/server.log), errors and last lines:"
 		{ grep -iE 'error|panic|fatal|fail' "$dir/server.log" | head -n 20; tail -n 10 "$dir/server.log"; } | sed 's/^/    server: /'
 	fi
@@ -201,38 +273,77 @@ label() {
 	esac
 }
 
-log "each run: fresh state, $WARMUP warm-up messages, then N timed; $CONC senders"
-log "plain: plain.conf relays each REQ once through the queue"
-log "mms: mms.conf, X-Mms-Ack-Request: Yes: the converted MM and its MM4_forward.RES are queued (2 queued messages per MM)"
-log "mms-noack: mms.conf, X-Mms-Ack-Request: No: the converted MM only (same queued messages as plain)"
-for size in 1400 300000; do
-	if [[ $size == 1400 ]]; then n=$N_SMALL; else n=$N_LARGE; fi
-	log "$(label "$size") MM, n=$n:"
-	for ((round = 1; round <= ROUNDS; round++)); do
-		for conf in plain mms mms-noack; do
-			run_one "$conf" "$size" "$n" "$round"
-		done
-	done
-done
-
-echo
-echo "Inbound MM4 throughput, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
-echo "  with RES: X-Mms-Ack-Request: Yes, every MM also queues and sends an MM4_forward.RES (plain relays once)"
-echo "  no RES:   X-Mms-Ack-Request: No, the same queued messages as plain"
-printf '%-8s %12s %16s %8s %16s %8s  %s\n' size "plain" "mms with RES" ratio "mms no RES" ratio "target >= $TARGET"
 ratio_of() {
 	if [[ -n $1 && -n $2 ]]; then awk -v m="$1" -v p="$2" 'BEGIN { printf "%.2f", m / p }'; else echo n/a; fi
 }
-for size in 1400 300000; do
-	p=${best["$size plain"]:-}
-	m=${best["$size mms"]:-}
-	q=${best["$size mms-noack"]:-}
-	r1=$(ratio_of "$m" "$p")
-	r2=$(ratio_of "$q" "$p")
-	verdict=$(awk -v a="$r1" -v b="$r2" -v t="$TARGET" 'BEGIN { printf "with RES %s, no RES %s", (a != "n/a" && a >= t) ? "met" : "NOT met", (b != "n/a" && b >= t) ? "met" : "NOT met" }')
-	printf '%-8s %12s %16s %8s %16s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r1" "${q:-n/a}" "$r2" "$verdict"
-done
+met() { awk -v r="$1" -v t="$TARGET" 'BEGIN { print (r != "n/a" && r >= t) ? "met" : "NOT met" }'; }
+
+log "each run: fresh state, $WARMUP warm-up messages, then N timed; $CONC senders; configurations interleaved"
+
+if [[ $ONLY != outbound ]]; then
+	log
+	log "== inbound MM4 (peer MMSC → smtp endpoint → queue → sink)"
+	log "plain: plain.conf relays each REQ once through the queue"
+	log "mms: mms.conf, X-Mms-Ack-Request: Yes: the converted MM and its MM4_forward.RES are queued (2 queued messages per MM)"
+	log "mms-noack: mms.conf, X-Mms-Ack-Request: No: the converted MM only (same queued messages as plain)"
+	for size in 1400 300000; do
+		if [[ $size == 1400 ]]; then n=$N_SMALL; else n=$N_LARGE; fi
+		log "$(label "$size") MM, n=$n:"
+		for ((round = 1; round <= ROUNDS; round++)); do
+			for conf in plain mms mms-noack; do
+				run_one "$conf" "$size" "$n" "$round"
+			done
+		done
+	done
+fi
+
+if [[ $ONLY != inbound ]]; then
+	log
+	log "== outbound (subscriber mail on submission, AUTH PLAIN → queue → sink)"
+	log "plain-out: plain-out.conf relays each mail once through the queue, unchanged"
+	log "mms-out: mms-out.conf checks the sender, routes the number, converts the mail to an MM4_forward.REQ (ack requested, recorded in the request store) and queues the REQ (1 queued message per mail)"
+	for size in 1400 300000; do
+		if [[ $size == 1400 ]]; then n=$N_SMALL; else n=$N_LARGE; fi
+		log "$(label "$size") mail, n=$n:"
+		for ((round = 1; round <= ROUNDS; round++)); do
+			for conf in plain-out mms-out; do
+				run_one "$conf" "$size" "$n" "$round"
+			done
+		done
+	done
+fi
+
+if [[ $ONLY != outbound ]]; then
+	echo
+	echo "Inbound MM4 throughput, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
+	echo "  with RES: X-Mms-Ack-Request: Yes, every MM also queues and sends an MM4_forward.RES (plain relays once)"
+	echo "  no RES:   X-Mms-Ack-Request: No, the same queued messages as plain"
+	printf '%-8s %12s %16s %8s %16s %8s  %s\n' size "plain" "mms with RES" ratio "mms no RES" ratio "target >= $TARGET"
+	for size in 1400 300000; do
+		p=${best["$size plain"]:-}
+		m=${best["$size mms"]:-}
+		q=${best["$size mms-noack"]:-}
+		r1=$(ratio_of "$m" "$p")
+		r2=$(ratio_of "$q" "$p")
+		verdict="with RES $(met "$r1"), no RES $(met "$r2")"
+		printf '%-8s %12s %16s %8s %16s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r1" "${q:-n/a}" "$r2" "$verdict"
+	done
+fi
+
+if [[ $ONLY != inbound ]]; then
+	echo
+	echo "Outbound throughput, mail in on submission → MM4_forward.REQ out at the sink, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
+	echo "  plain: the same mails relayed unchanged through the same queue; both queue one message per mail"
+	printf '%-8s %12s %12s %8s  %s\n' size "plain" "mms" ratio "target >= $TARGET"
+	for size in 1400 300000; do
+		p=${best["$size plain-out"]:-}
+		m=${best["$size mms-out"]:-}
+		r=$(ratio_of "$m" "$p")
+		printf '%-8s %12s %12s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r")"
+	done
+fi
+
 if [[ $failed -ne 0 ]]; then
-	echo "Some runs had problems (see above); runs where mm4load failed are not in the table."
+	echo "Some runs had problems (see above); runs where mm4load failed are not in the tables."
 	exit 1
 fi

@@ -1,24 +1,35 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-// Command mm4load is a load generator for the inbound MM4 path: it plays a
-// peer MMSC sending MM4_forward.REQ messages over SMTP and reports how many
-// the server accepted per second.
+// Command mm4load is a load generator for maddy-mms over SMTP. It reports
+// how many messages the server accepted per second.
 //
 // Each of -c senders keeps one SMTP connection and sends its share of the
-// messages one after another over it (MAIL, RCPT, DATA, RSET). Every
-// message carries its own X-Mms-Transaction-ID and X-Mms-Message-ID, so
-// maddy-mms' duplicate detection never short-cuts delivery. A warm-up of
-// -warmup messages is sent (and must succeed) before the clock starts.
-// The MM is a multipart/related message with a SMIL part, a text part and
-// a base64 image part padded so that the whole message is about -size
-// bytes.
+// messages one after another over it (MAIL, RCPT, DATA, RSET). A warm-up
+// of -warmup messages is sent (and must succeed) before the clock starts.
+//
+// With -mode mm4 (the default) it drives the inbound MM4 path: it plays a
+// peer MMSC sending MM4_forward.REQ messages. Every message carries its own
+// X-Mms-Transaction-ID and X-Mms-Message-ID, so maddy-mms' duplicate
+// detection never short-cuts delivery. The MM is a multipart/related
+// message with a SMIL part, a text part and a base64 image part padded so
+// that the whole message is about -size bytes.
+//
+// With -mode mail it drives the outbound path: it plays subscribers'
+// phones or mail clients submitting ordinary Internet mail (not MM4) to a
+// submission endpoint, each connection logged in with AUTH PLAIN (-user,
+// -password; also usable in mm4 mode, for peers that log in). The mail is
+// multipart/mixed, a text part and a base64 JPEG attachment, like a phone's
+// reply to an MMS, padded so that the whole message is about -size bytes;
+// every mail has its own Message-ID.
 //
 // It prints one line, msgs=N errors=E seconds=S rate=R (rate counts only
 // accepted messages), and exits with status 1 if any message, warm-up
 // included, failed.
 //
 //	mm4load -addr 127.0.0.1:2525 -n 2000 -c 10 -size 1400 -ack Yes
+//	mm4load -mode mail -addr 127.0.0.1:2587 -user alice@example.net -password bench-password \
+//	    -n 2000 -c 10 -size 300000 -rcpt +15550002222@mms.example.net
 package main
 
 import (
@@ -40,25 +51,37 @@ import (
 )
 
 type config struct {
-	addr    string
-	from    string
-	rcpt    string
-	origSys string
-	ack     string
-	size    int
-	timeout time.Duration
+	mode     string // "mm4" or "mail"
+	addr     string
+	from     string
+	rcpt     string
+	origSys  string
+	ack      string
+	user     string // AUTH PLAIN after EHLO when set
+	password string
+	size     int
+	timeout  time.Duration
+}
+
+// Defaults of -from and -rcpt per mode.
+var modeDefaults = map[string]struct{ from, rcpt string }{
+	"mm4":  {"+48600000001/TYPE=PLMN@mms.peer.example", "+15550001111/TYPE=PLMN@mms.example.net"},
+	"mail": {"alice@example.net", "+15550002222@mms.example.net"},
 }
 
 func main() {
 	var cfg config
+	flag.StringVar(&cfg.mode, "mode", "mm4", "what to send: mm4 (MM4_forward.REQ from a peer MMSC) or mail (Internet mail to a submission endpoint)")
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:2525", "SMTP server to send to (host:port)")
 	n := flag.Int("n", 1000, "number of timed messages")
 	c := flag.Int("c", 10, "parallel senders, one SMTP connection each")
 	flag.IntVar(&cfg.size, "size", 1400, "approximate size of each MM in bytes")
-	flag.StringVar(&cfg.ack, "ack", "Yes", "X-Mms-Ack-Request value: Yes or No")
-	flag.StringVar(&cfg.rcpt, "rcpt", "+15550001111/TYPE=PLMN@mms.example.net", "recipient (RCPT TO and To:)")
-	flag.StringVar(&cfg.from, "from", "+48600000001/TYPE=PLMN@mms.peer.example", "originator (MAIL FROM, From: and Sender:)")
-	flag.StringVar(&cfg.origSys, "originator-system", "system-user@mms.peer.example", "X-Mms-Originator-System value")
+	flag.StringVar(&cfg.ack, "ack", "Yes", "mm4 mode: X-Mms-Ack-Request value: Yes or No")
+	flag.StringVar(&cfg.rcpt, "rcpt", "", "recipient (RCPT TO and To:)\n(default mm4: "+modeDefaults["mm4"].rcpt+", mail: "+modeDefaults["mail"].rcpt+")")
+	flag.StringVar(&cfg.from, "from", "", "originator (MAIL FROM and From:; mm4 mode: Sender: too)\n(default mm4: "+modeDefaults["mm4"].from+", mail: the -user if it is an address, else "+modeDefaults["mail"].from+")")
+	flag.StringVar(&cfg.origSys, "originator-system", "system-user@mms.peer.example", "mm4 mode: X-Mms-Originator-System value")
+	flag.StringVar(&cfg.user, "user", "", "log in with AUTH PLAIN as this user (required in mail mode)")
+	flag.StringVar(&cfg.password, "password", "", "password for -user")
 	warmup := flag.Int("warmup", 50, "messages sent before timing starts (not counted)")
 	flag.DurationVar(&cfg.timeout, "timeout", time.Minute, "timeout for one SMTP transaction")
 	flag.Parse()
@@ -71,11 +94,40 @@ func main() {
 		fmt.Fprintln(os.Stderr, "mm4load: -ack must be Yes or No")
 		os.Exit(2)
 	}
+	defaults, known := modeDefaults[cfg.mode]
+	if !known {
+		fmt.Fprintln(os.Stderr, "mm4load: -mode must be mm4 or mail")
+		os.Exit(2)
+	}
+	if cfg.mode == "mail" && cfg.user == "" {
+		fmt.Fprintln(os.Stderr, "mm4load: -mode mail needs -user and -password (submission requires AUTH)")
+		os.Exit(2)
+	}
+	if cfg.rcpt == "" {
+		cfg.rcpt = defaults.rcpt
+	}
+	if cfg.from == "" {
+		cfg.from = defaults.from
+		if cfg.mode == "mail" && strings.Contains(cfg.user, "@") {
+			cfg.from = cfg.user
+		}
+	}
 
 	run := fmt.Sprintf("%x", time.Now().UnixNano())
-	txID := func(k int64) string { return fmt.Sprintf("bench-%s-%d@mms.peer.example", run, k) }
-	msgID := func(k int64) string { return fmt.Sprintf("mm-%s-%d", run, k) }
-	body := mmBody(cfg.size - len(header(cfg, txID(1000), msgID(1000))))
+	// hdr returns the header section of message k; body is the same for
+	// every message.
+	var hdr func(k int64) string
+	var body []byte
+	switch cfg.mode {
+	case "mm4":
+		txID := func(k int64) string { return fmt.Sprintf("bench-%s-%d@mms.peer.example", run, k) }
+		msgID := func(k int64) string { return fmt.Sprintf("mm-%s-%d", run, k) }
+		hdr = func(k int64) string { return header(cfg, txID(k), msgID(k)) }
+		body = mmBody(cfg.size - len(hdr(1000)))
+	case "mail":
+		hdr = func(k int64) string { return mailHeader(cfg, fmt.Sprintf("mail-%s-%d", run, k)) }
+		body = mailBody(cfg.size - len(hdr(1000)))
+	}
 
 	senders := make([]*sender, *c)
 	for i := range senders {
@@ -99,7 +151,7 @@ func main() {
 				defer wg.Done()
 				for i := next.Add(1); i <= count; i = next.Add(1) {
 					k := first + i
-					if err := s.send(cfg, header(cfg, txID(k), msgID(k)), body); err != nil {
+					if err := s.send(cfg, hdr(k), body); err != nil {
 						errs.add(err)
 						continue
 					}
@@ -178,7 +230,14 @@ func mmBody(want int) []byte {
 	// A 1x1 GIF, then deterministic filler bytes, so the image is about as
 	// incompressible as a real photo.
 	img := []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-	room := want - b.Len() - len(trailer)
+	writeImage(&b, img, want-b.Len()-len(trailer))
+	b.WriteString(trailer)
+	return b.Bytes()
+}
+
+// writeImage writes img, padded with deterministic incompressible filler
+// bytes, as base64 in 76-character lines taking about room bytes.
+func writeImage(b *bytes.Buffer, img []byte, room int) {
 	// base64 with 76-character lines: 57 input bytes per 78 output bytes.
 	if extra := room*57/78 - len(img); extra > 0 {
 		pad := make([]byte, extra)
@@ -193,6 +252,49 @@ func mmBody(want int) []byte {
 	}
 	b.WriteString(enc)
 	b.WriteString("\r\n")
+}
+
+// mailHeader returns the header section of one Internet mail (mail mode),
+// ending with the blank line: what a phone's mail client sends when its
+// user replies to an MMS with a photo.
+func mailHeader(cfg config, id string) string {
+	domain := "example.net"
+	if i := strings.LastIndexByte(cfg.from, '@'); i >= 0 {
+		domain = cfg.from[i+1:]
+	}
+	var b strings.Builder
+	for _, f := range []string{
+		"From: Alice <" + cfg.from + ">",
+		"To: " + cfg.rcpt,
+		"Subject: Re: mailload " + id,
+		"Date: " + time.Now().UTC().Format(time.RFC1123Z),
+		"Message-ID: <" + id + "@" + domain + ">",
+		"User-Agent: mailload",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/mixed; boundary="mailload-part"`,
+	} {
+		b.WriteString(f)
+		b.WriteString("\r\n")
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}
+
+// mailBody returns the multipart/mixed body of the Internet mail (a text
+// part and a base64 JPEG attachment), the image padded so that the body is
+// about want bytes long. It is the same for every message.
+func mailBody(want int) []byte {
+	var b bytes.Buffer
+	b.WriteString("This is a multi-part message in MIME format.\r\n")
+	b.WriteString("--mailload-part\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n")
+	b.WriteString("Thanks! Here is the photo from yesterday. Sent from my phone; this mail is benchmark traffic.\r\n")
+	b.WriteString("--mailload-part\r\nContent-Type: image/jpeg; name=\"IMG_0001.jpg\"\r\n" +
+		"Content-Disposition: attachment; filename=\"IMG_0001.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	const trailer = "--mailload-part--\r\n"
+	// A JPEG start (SOI, JFIF APP0), then the filler; the image is never
+	// decoded.
+	img := []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+	writeImage(&b, img, want-b.Len()-len(trailer))
 	b.WriteString(trailer)
 	return b.Bytes()
 }
@@ -214,11 +316,37 @@ func dial(cfg config) (*sender, error) {
 		conn.Close()
 		return nil, err
 	}
-	if err := c.Hello("mm4load.mms.peer.example"); err != nil {
+	helo := "mm4load.mms.peer.example"
+	if cfg.mode == "mail" {
+		helo = "mailload.example.net"
+	}
+	if err := c.Hello(helo); err != nil {
 		c.Close()
 		return nil, err
 	}
+	if cfg.user != "" {
+		if err := c.Auth(plainAuth{cfg.user, cfg.password}); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("AUTH PLAIN as %s: %w", cfg.user, err)
+		}
+	}
 	return &sender{conn: conn, c: c}, nil
+}
+
+// plainAuth is AUTH PLAIN without net/smtp's refusal to send a password
+// over an unencrypted connection to a host not named localhost: the
+// benchmark server has TLS off on purpose.
+type plainAuth struct{ user, password string }
+
+func (a plainAuth) Start(*smtp.ServerInfo) (string, []byte, error) {
+	return "PLAIN", []byte("\x00" + a.user + "\x00" + a.password), nil
+}
+
+func (a plainAuth) Next(_ []byte, more bool) ([]byte, error) {
+	if more {
+		return nil, errors.New("unexpected AUTH PLAIN challenge")
+	}
+	return nil, nil
 }
 
 // send performs one transaction. A refusal (an SMTP reply) leaves the
