@@ -783,3 +783,57 @@ func encodeWords(s string) string {
 	}
 	return mime.QEncoding.Encode(charset, s)
 }
+
+// IsSevenBitClean reports whether a message needs no work from
+// SevenBitBody: every octet of body is 7-bit and not NUL, no line is longer
+// than 998 octets (RFC 5322 §2.1.1), and nothing in it or in h names an
+// 8bit or binary transfer encoding or a WAP multipart type that would be
+// relabelled or rewritten. It is a cheap scan that lets the common case
+// (a mail client's MIME, already base64 where it must be) skip parsing; a
+// false answer only means SevenBitBody has to look.
+func IsSevenBitClean(h textproto.Header, body []byte) bool {
+	lineLen := 0
+	for _, c := range body {
+		switch {
+		case c == 0 || c >= 0x80:
+			return false
+		case c == '\n':
+			lineLen = 0
+		default:
+			lineLen++
+			if lineLen > 999 { // 998 plus the CR of CRLF
+				return false
+			}
+		}
+	}
+	if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); strings.Contains(cte, "8bit") || strings.Contains(cte, "binary") {
+		return false
+	}
+	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "vnd.wap.multipart") {
+		return false
+	}
+	return !containsFoldASCII(body, "8bit") && !containsFoldASCII(body, "binary") &&
+		!containsFoldASCII(body, "vnd.wap.multipart")
+}
+
+// containsFoldASCII is a case-insensitive bytes.Contains for an ASCII,
+// lower-case needle.
+func containsFoldASCII(b []byte, needle string) bool {
+	n := len(needle)
+	for i := 0; i+n <= len(b); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := b[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}

@@ -572,3 +572,46 @@ func FuzzSevenBitBody(f *testing.F) {
 		}
 	})
 }
+
+func TestIsSevenBitClean(t *testing.T) {
+	hdr := func(ct, cte string) textproto.Header {
+		var h textproto.Header
+		if ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		if cte != "" {
+			h.Set("Content-Transfer-Encoding", cte)
+		}
+		return h
+	}
+	mixed := "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n"
+	for _, tc := range []struct {
+		name string
+		h    textproto.Header
+		body string
+		want bool
+	}{
+		{"plain ascii", hdr("text/plain", ""), "hello\r\n", true},
+		{"multipart with base64", hdr(`multipart/mixed; boundary="b"`, ""), mixed, true},
+		{"8-bit octet", hdr("text/plain", ""), "h\xe9llo\r\n", false},
+		{"NUL", hdr("text/plain", ""), "a\x00b\r\n", false},
+		{"long line", hdr("text/plain", ""), strings.Repeat("x", 1000) + "\r\n", false},
+		{"998 octets is fine", hdr("text/plain", ""), strings.Repeat("x", 998) + "\r\n", true},
+		{"top-level 8bit label", hdr("text/plain", "8bit"), "hello\r\n", false},
+		{"part labelled binary", hdr(`multipart/mixed; boundary="b"`, ""), strings.Replace(mixed, "base64", "BINARY", 1), false},
+		{"wap multipart", hdr(`application/vnd.wap.multipart.related; boundary="b"`, ""), mixed, false},
+	} {
+		if got := IsSevenBitClean(tc.h, []byte(tc.body)); got != tc.want {
+			t.Errorf("%s: IsSevenBitClean = %v, want %v", tc.name, got, tc.want)
+		}
+		if !tc.want {
+			continue
+		}
+		// Whatever the fast path lets through, SevenBitBody leaves alone.
+		var out bytes.Buffer
+		h2, err := SevenBitBody(tc.h, strings.NewReader(tc.body), &out)
+		if err != nil || out.String() != tc.body || h2.Get("Content-Transfer-Encoding") != tc.h.Get("Content-Transfer-Encoding") {
+			t.Errorf("%s: SevenBitBody changed a clean message: %v\n%q", tc.name, err, out.String())
+		}
+	}
+}

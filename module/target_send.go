@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
@@ -200,16 +201,23 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if err != nil {
 		return err
 	}
-	defer rd.Close()
-	var mm bytes.Buffer
-	h7, err := mmsmap.SevenBitBody(header, rd, &mm)
+	raw, err := io.ReadAll(rd)
+	rd.Close()
 	if err != nil {
-		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: malformed MIME", err)
+		return err
+	}
+	h7, mm := header, raw
+	if !mmsmap.IsSevenBitClean(header, raw) {
+		var out bytes.Buffer
+		if h7, err = mmsmap.SevenBitBody(header, bytes.NewReader(raw), &out); err != nil {
+			return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: malformed MIME", err)
+		}
+		mm = out.Bytes()
 	}
 	var tooLarge []failure
 	for _, peer := range d.order {
 		g := d.groups[peer]
-		if size := int64(mm.Len()) + int64(headerSize(h7)); size > peer.MaxMessageSize {
+		if size := int64(len(mm)) + int64(headerSize(h7)); size > peer.MaxMessageSize {
 			// Nothing goes to this peer; the sender gets a DSN saying why.
 			text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes as MMS, the limit is %d", size, peer.MaxMessageSize)
 			for _, a := range g.rcpts {
@@ -220,7 +228,7 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		}
 		for start := 0; start < len(g.rcpts); start += peer.MaxRecipients {
 			end := min(start+peer.MaxRecipients, len(g.rcpts))
-			if err := d.queueREQ(ctx, g, g.rcpts[start:end], h7, mm.Bytes()); err != nil {
+			if err := d.queueREQ(ctx, g, g.rcpts[start:end], h7, mm); err != nil {
 				return err
 			}
 		}
@@ -292,7 +300,8 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 		return err
 	}
 	q := pendingREQ{peer: peer, transactionID: txID, messageID: msgID, rcpts: rcpts, delivery: rd}
-	if peer.AckRequest {
+	if peer.AckRequest && r.TimeoutAction == "retry" {
+		// Kept only to send it again after a timeout.
 		var b bytes.Buffer
 		textproto.WriteHeader(&b, fr.Header)
 		b.Write(body)
