@@ -169,6 +169,34 @@ func TestOutbound(t *testing.T) {
 		}
 	})
 
+	t.Run("more recipients than the peer takes: split into several REQs", func(t *testing.T) {
+		var rcpts []string
+		for i := 0; i < 23; i++ {
+			rcpts = append(rcpts, fmt.Sprintf("+1555001%04d@mms.example.net", i))
+		}
+		mustAccept(t, s.submit(submission{auth: aliceAuth, from: "alice@example.net", rcpts: rcpts,
+			data: mailFromAlice("split-1", strings.Join(rcpts, ", "))}))
+		got := p.waitFor(20*time.Second, 3, "Subject: split-1")
+		seen := map[string]bool{}
+		txIDs := map[string]bool{}
+		for _, m := range got {
+			if len(m.rcpts) > 10 {
+				t.Errorf("a REQ with %d recipients (max_recipients 10)", len(m.rcpts))
+			}
+			for _, r := range m.rcpts {
+				if seen[r] {
+					t.Errorf("%s in two REQs", r)
+				}
+				seen[r] = true
+			}
+			req, _ := parseREQ(t, m.data)
+			txIDs[req.TransactionID] = true
+		}
+		if len(seen) != 23 || len(txIDs) != 3 {
+			t.Errorf("%d recipients in %d REQs with %d transaction IDs, want 23, 3, 3", len(seen), len(got), len(txIDs))
+		}
+	})
+
 	t.Run("local number delivered locally, never leaves", func(t *testing.T) {
 		mustAccept(t, s.submit(submission{auth: loginAuth{"vasp1", "vasp1-password"}, from: "12345@mms.example.net",
 			rcpts: []string{"+15550001111@mms.example.net"},

@@ -284,7 +284,13 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 	if err != nil {
 		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+err.Error(), err)
 	}
-	meta := &module.MsgMetadata{ID: d.meta.ID, OriginalFrom: fr.MailFrom}
+	// Each REQ is its own message in the queue, which names its files by
+	// this ID: never reuse the submitted mail's.
+	id, err := module.GenerateMsgID()
+	if err != nil {
+		return err
+	}
+	meta := &module.MsgMetadata{ID: id, OriginalFrom: fr.MailFrom}
 	rd, err := peer.SendVia.Start(ctx, meta, fr.MailFrom)
 	if err != nil {
 		return err
