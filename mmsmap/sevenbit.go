@@ -792,48 +792,62 @@ func encodeWords(s string) string {
 // (a mail client's MIME, already base64 where it must be) skip parsing; a
 // false answer only means SevenBitBody has to look.
 func IsSevenBitClean(h textproto.Header, body []byte) bool {
-	lineLen := 0
-	for _, c := range body {
-		switch {
-		case c == 0 || c >= 0x80:
-			return false
-		case c == '\n':
-			lineLen = 0
-		default:
-			lineLen++
-			if lineLen > 999 { // 998 plus the CR of CRLF
-				return false
-			}
-		}
-	}
-	if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); strings.Contains(cte, "8bit") || strings.Contains(cte, "binary") {
-		return false
-	}
-	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "vnd.wap.multipart") {
-		return false
-	}
-	return !containsFoldASCII(body, "8bit") && !containsFoldASCII(body, "binary") &&
-		!containsFoldASCII(body, "vnd.wap.multipart")
+	ok, _ := SevenBitClean(h, bytes.NewReader(body))
+	return ok
 }
 
-// containsFoldASCII is a case-insensitive bytes.Contains for an ASCII,
-// lower-case needle.
-func containsFoldASCII(b []byte, needle string) bool {
-	n := len(needle)
-	for i := 0; i+n <= len(b); i++ {
-		j := 0
-		for ; j < n; j++ {
-			c := b[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != needle[j] {
-				break
+// cleanNeedles are the words whose presence (in any case) sends a message
+// to SevenBitBody: transfer-encoding labels it would change and the WAP
+// content types it rewrites.
+var cleanNeedles = [][]byte{[]byte("8bit"), []byte("binary"), []byte("vnd.wap.multipart")}
+
+// SevenBitClean is IsSevenBitClean reading the body from r, in chunks,
+// without holding it in memory.
+func SevenBitClean(h textproto.Header, r io.Reader) (bool, error) {
+	if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); strings.Contains(cte, "8bit") || strings.Contains(cte, "binary") {
+		return false, nil
+	}
+	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "vnd.wap.multipart") {
+		return false, nil
+	}
+	const carry = 16 // longest needle minus one
+	buf := make([]byte, carry+32*1024)
+	kept, lineLen := 0, 0
+	for {
+		n, err := r.Read(buf[kept:])
+		chunk := buf[kept : kept+n]
+		for i, c := range chunk {
+			switch {
+			case c == 0 || c >= 0x80:
+				return false, nil
+			case c == '\n':
+				lineLen = 0
+			default:
+				lineLen++
+				if lineLen > 999 { // 998 plus the CR of CRLF
+					return false, nil
+				}
+				if 'A' <= c && c <= 'Z' {
+					chunk[i] = c + 'a' - 'A'
+				}
 			}
 		}
-		if j == n {
-			return true
+		window := buf[:kept+n]
+		for _, needle := range cleanNeedles {
+			if bytes.Contains(window, needle) {
+				return false, nil
+			}
+		}
+		if len(window) > carry {
+			kept = copy(buf, window[len(window)-carry:])
+		} else {
+			kept = len(window)
+		}
+		if err == io.EOF {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
 		}
 	}
-	return false
 }

@@ -196,28 +196,34 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if len(d.order) == 0 {
 		return nil
 	}
-	// One 7-bit clean copy of the body serves every REQ (spec §3.4).
+	// One 7-bit clean body serves every REQ (spec §3.4): the submitted one
+	// when it is clean already (the queue copies it), else a re-encoded copy.
 	rd, err := body.Open()
 	if err != nil {
 		return err
 	}
-	raw, err := io.ReadAll(rd)
+	clean, err := mmsmap.SevenBitClean(header, rd)
 	rd.Close()
 	if err != nil {
 		return err
 	}
-	h7, mm := header, raw
-	if !mmsmap.IsSevenBitClean(header, raw) {
+	h7, mm := header, body
+	if !clean {
+		if rd, err = body.Open(); err != nil {
+			return err
+		}
 		var out bytes.Buffer
-		if h7, err = mmsmap.SevenBitBody(header, bytes.NewReader(raw), &out); err != nil {
+		h7, err = mmsmap.SevenBitBody(header, rd, &out)
+		rd.Close()
+		if err != nil {
 			return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: malformed MIME", err)
 		}
-		mm = out.Bytes()
+		mm = buffer.MemoryBuffer{Slice: out.Bytes()}
 	}
 	var tooLarge []failure
 	for _, peer := range d.order {
 		g := d.groups[peer]
-		if size := int64(len(mm)) + int64(headerSize(h7)); size > peer.MaxMessageSize {
+		if size := int64(mm.Len()) + int64(headerSize(h7)); size > peer.MaxMessageSize {
 			// Nothing goes to this peer; the sender gets a DSN saying why.
 			text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes as MMS, the limit is %d", size, peer.MaxMessageSize)
 			for _, a := range g.rcpts {
@@ -260,7 +266,7 @@ func newID(prefix, domain string) string {
 	return fmt.Sprintf("%s%d.%s@%s", prefix, time.Now().Unix(), hex.EncodeToString(b[:]), domain)
 }
 
-func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsmap.Address, h textproto.Header, body []byte) error {
+func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsmap.Address, h textproto.Header, body buffer.Buffer) error {
 	r, peer := d.t.relay, g.peer
 	domain := ""
 	if len(peer.Domains) != 0 {
@@ -301,7 +307,7 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 			return err
 		}
 	}
-	if err := rd.Body(ctx, fr.Header, buffer.MemoryBuffer{Slice: body}); err != nil {
+	if err := rd.Body(ctx, fr.Header, body); err != nil {
 		rd.Abort(ctx)
 		return err
 	}
@@ -310,7 +316,14 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 		// Kept only to send it again after a timeout.
 		var b bytes.Buffer
 		textproto.WriteHeader(&b, fr.Header)
-		b.Write(body)
+		br, err := body.Open()
+		if err == nil {
+			_, err = io.Copy(&b, br)
+			br.Close()
+		}
+		if err != nil {
+			return err
+		}
 		q.message = b.Bytes()
 	}
 	d.reqs = append(d.reqs, q)

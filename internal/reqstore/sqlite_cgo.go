@@ -12,5 +12,8 @@ const sqliteImpl = "sqlite3"
 
 // sqliteParams are the DSN parameters (mattn/go-sqlite3 syntax) appended to a
 // SQLite DSN: wait up to 10 s for a lock held by another connection or
-// process, WAL journal, synchronous=FULL (a committed request survives power loss), and BEGIN IMMEDIATE for transactions.
-const sqliteParams = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
+// process, WAL journal, synchronous=NORMAL (a committed request survives a
+// crash of maddy-mms; a power loss may forget the last ones, which only
+// means their RES is logged and dropped: the MMs themselves are in the
+// queue), and BEGIN IMMEDIATE for transactions.
+const sqliteParams = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"

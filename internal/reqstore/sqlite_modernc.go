@@ -12,4 +12,4 @@ const sqliteImpl = "sqlite"
 
 // sqliteParams are the DSN parameters (modernc.org/sqlite syntax) appended to
 // a SQLite DSN; same settings as the cgo build (see sqlite_cgo.go).
-const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
