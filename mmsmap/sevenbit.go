@@ -784,25 +784,19 @@ func encodeWords(s string) string {
 	return mime.QEncoding.Encode(charset, s)
 }
 
-// IsSevenBitClean reports whether a message needs no work from
-// SevenBitBody: every octet of body is 7-bit and not NUL, no line is longer
-// than 998 octets (RFC 5322 §2.1.1), and nothing in it or in h names an
-// 8bit or binary transfer encoding or a WAP multipart type that would be
-// relabelled or rewritten. It is a cheap scan that lets the common case
-// (a mail client's MIME, already base64 where it must be) skip parsing; a
-// false answer only means SevenBitBody has to look.
-func IsSevenBitClean(h textproto.Header, body []byte) bool {
-	ok, _ := SevenBitClean(h, bytes.NewReader(body))
-	return ok
-}
-
 // cleanNeedles are the words whose presence (in any case) sends a message
 // to SevenBitBody: transfer-encoding labels it would change and the WAP
 // content types it rewrites.
 var cleanNeedles = [][]byte{[]byte("8bit"), []byte("binary"), []byte("vnd.wap.multipart")}
 
-// SevenBitClean is IsSevenBitClean reading the body from r, in chunks,
-// without holding it in memory.
+// SevenBitClean reports whether a message needs no work from
+// SevenBitBody: every octet of the body read from r is 7-bit and not NUL,
+// no line is longer than 998 octets (RFC 5322 §2.1.1), and nothing in it or
+// in h names an 8bit or binary transfer encoding or a WAP multipart type
+// that would be relabelled or rewritten. It is a streaming scan (the body
+// is read in chunks, never held whole) that lets the common case, a mail
+// client's MIME already base64 where it must be, skip parsing; a false
+// answer only means SevenBitBody has to look.
 func SevenBitClean(h textproto.Header, r io.Reader) (bool, error) {
 	if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); strings.Contains(cte, "8bit") || strings.Contains(cte, "binary") {
 		return false, nil

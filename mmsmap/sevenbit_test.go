@@ -16,6 +16,7 @@ import (
 	"net/mail"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
@@ -573,7 +574,25 @@ func FuzzSevenBitBody(f *testing.F) {
 	})
 }
 
-func TestIsSevenBitClean(t *testing.T) {
+// TestSevenBitCleanChunks puts a word that must be found across the scan's
+// 32 KiB chunk boundary, at every offset around it.
+func TestSevenBitCleanChunks(t *testing.T) {
+	var h textproto.Header
+	h.Set("Content-Type", `multipart/mixed; boundary="b"`)
+	line := strings.Repeat("A", 58) + "\r\n"
+	for n := 32*1024 - 40; n < 32*1024+40; n++ {
+		pad := strings.Repeat(line, n/len(line)) + strings.Repeat("B", n%len(line))
+		body := pad + "Content-Transfer-Encoding: BINARY\r\n"
+		if got, err := SevenBitClean(h, strings.NewReader(body)); err != nil || got {
+			t.Fatalf("word after %d octets: SevenBitClean = %v, %v; want false", n, got, err)
+		}
+		if got, err := SevenBitClean(h, strings.NewReader(pad+"\r\n")); err != nil || !got {
+			t.Fatalf("clean body of %d octets: SevenBitClean = %v, %v; want true", n, got, err)
+		}
+	}
+}
+
+func TestSevenBitClean(t *testing.T) {
 	hdr := func(ct, cte string) textproto.Header {
 		var h textproto.Header
 		if ct != "" {
@@ -601,9 +620,10 @@ func TestIsSevenBitClean(t *testing.T) {
 		{"part labelled binary", hdr(`multipart/mixed; boundary="b"`, ""), strings.Replace(mixed, "base64", "BINARY", 1), false},
 		{"wap multipart", hdr(`application/vnd.wap.multipart.related; boundary="b"`, ""), mixed, false},
 	} {
-		if got := IsSevenBitClean(tc.h, []byte(tc.body)); got != tc.want {
-			t.Errorf("%s: IsSevenBitClean = %v, want %v", tc.name, got, tc.want)
+		if got, err := SevenBitClean(tc.h, iotest.OneByteReader(strings.NewReader(tc.body))); err != nil || got != tc.want {
+			t.Errorf("%s: SevenBitClean = %v, %v; want %v", tc.name, got, err, tc.want)
 		}
+
 		if !tc.want {
 			continue
 		}

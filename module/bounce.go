@@ -25,8 +25,8 @@ type failure struct {
 	peer   *Peer
 }
 
-// prepareBounce builds a DSN (RFC 3464) telling the original sender to
-// that the MM did not reach failures, and hands it to dsn_via; the caller
+// prepareBounce builds a DSN (RFC 3464) telling the original sender (to)
+// that the MM did not reach the failures, and hands it to dsn_via; the caller
 // commits the returned delivery together with what caused it, so the DSN
 // is durable before the 250. It returns nil, nil when there is nobody to
 // tell (null sender) or no dsn_via.
@@ -70,7 +70,7 @@ func (r *Relay) prepareBounce(ctx context.Context, to string, orig textproto.Hea
 		if ec[0] == 2 { // not a failure status: report it as unspecified
 			rc.Status = [3]int{5, 0, 0}
 		}
-		if f.peer != nil && len(f.peer.Domains) != 0 {
+		if f.peer != nil {
 			rc.RemoteMTA = "dns; " + f.peer.Domains[0]
 		}
 		rep.Recipients = append(rep.Recipients, rc)

@@ -76,31 +76,39 @@ func (s *checkMM4State) CheckBody(_ context.Context, h textproto.Header, _ buffe
 	}
 	peer := s.c.relay.IdentifyPeer(s.meta.Conn)
 	if peer == nil {
-		mm4Rejected.WithLabelValues("unknown_peer").Inc()
-		return module.CheckResult{Reject: true, Reason: &exterrors.SMTPError{
-			Code:         550,
-			EnhancedCode: exterrors.EnhancedCode{5, 7, 1},
-			Message:      "MM4 is accepted from configured peer MMSCs only",
-			CheckName:    s.c.Name(),
-			Misc:         map[string]any{"remote_addr": remoteAddr(s.meta), "auth_user": authUser(s.meta)},
-		}}
+		e := errUnknownPeer(s.meta)
+		e.CheckName = s.c.Name()
+		return module.CheckResult{Reject: true, Reason: e}
 	}
 	if _, err := mmsmap.Parse(h); err != nil {
-		mm4Rejected.WithLabelValues("malformed").Inc()
-		return module.CheckResult{Reject: true, Reason: malformedMM4(s.c.Name(), err, peer)}
+		e := errMalformedMM4(err, peer)
+		e.CheckName = s.c.Name()
+		return module.CheckResult{Reject: true, Reason: e}
 	}
 	return module.CheckResult{}
 }
 
-// malformedMM4 is the 554 5.6.0 reply for an MM4 message that cannot be
-// processed. The client text names the header (a field error carries
+// errUnknownPeer is the reply to MM4 from a connection that is no peer;
+// the caller names its module in it.
+func errUnknownPeer(meta *module.MsgMetadata) *exterrors.SMTPError {
+	mm4Rejected.WithLabelValues("unknown_peer").Inc()
+	return &exterrors.SMTPError{
+		Code:         550,
+		EnhancedCode: exterrors.EnhancedCode{5, 7, 1},
+		Message:      "MM4 is accepted from configured peer MMSCs only",
+		Misc:         map[string]any{"remote_addr": remoteAddr(meta), "auth_user": authUser(meta)},
+	}
+}
+
+// errMalformedMM4 is the 554 5.6.0 reply for an MM4 message that cannot
+// be processed. The client text names the header (a field error carries
 // only the header name, the problem and a truncated value).
-func malformedMM4(name string, err error, peer *Peer) error {
+func errMalformedMM4(err error, peer *Peer) *exterrors.SMTPError {
+	mm4Rejected.WithLabelValues("malformed").Inc()
 	return &exterrors.SMTPError{
 		Code:         554,
 		EnhancedCode: exterrors.EnhancedCode{5, 6, 0},
 		Message:      "Malformed MM4 message: " + err.Error(),
-		CheckName:    name,
 		Err:          err,
 		Misc:         map[string]any{"peer": peer.Name},
 	}

@@ -190,10 +190,6 @@ func (r *Relay) resend(ctx context.Context, peer *Peer, req reqstore.Request) er
 	}
 	body := req.Message[len(req.Message)-br.Buffered():]
 	from := h.Get("Sender")
-	domain := ""
-	if len(peer.Domains) != 0 {
-		domain = peer.Domains[0]
-	}
 	id, _ := module.GenerateMsgID()
 	d, err := peer.SendVia.Start(ctx, &module.MsgMetadata{ID: id, OriginalFrom: from}, from)
 	if err != nil {
@@ -202,7 +198,7 @@ func (r *Relay) resend(ctx context.Context, peer *Peer, req reqstore.Request) er
 	for _, n := range req.Recipients {
 		a, err := mmsmap.ParseAddress(n)
 		if err == nil {
-			err = d.AddRcpt(ctx, a.Format(peer.Form, domain), smtp.RcptOptions{})
+			err = d.AddRcpt(ctx, a.Format(peer.Form, peer.Domains[0]), smtp.RcptOptions{})
 		}
 		if err != nil {
 			d.Abort(ctx)

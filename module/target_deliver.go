@@ -201,19 +201,18 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 		return d.next.Body(ctx, header, body)
 	}
 	if d.peer == nil {
-		mm4Rejected.WithLabelValues("unknown_peer").Inc()
-		return d.targetErr(550, exterrors.EnhancedCode{5, 7, 1}, "MM4 is accepted from configured peer MMSCs only", nil)
+		e := errUnknownPeer(d.meta)
+		e.TargetName = d.t.Name()
+		return e
 	}
 	msg, err := mmsmap.Parse(header)
 	if err == nil && d.toSystem && msg.Type.IsRequest() {
 		err = fmt.Errorf("%s is not accepted for the system address", msg.Type)
 	}
 	if err != nil {
-		mm4Rejected.WithLabelValues("malformed").Inc()
-		return &exterrors.SMTPError{
-			Code: 554, EnhancedCode: exterrors.EnhancedCode{5, 6, 0},
-			Message: "Malformed MM4 message: " + err.Error(), TargetName: d.t.Name(), Err: err,
-		}
+		e := errMalformedMM4(err, d.peer)
+		e.TargetName = d.t.Name()
+		return e
 	}
 	d.msg = msg
 	d.log.Fields["peer"] = d.peer.Name

@@ -220,10 +220,12 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		}
 		mm = buffer.MemoryBuffer{Slice: out.Bytes()}
 	}
+	d.subject, d.rfc822ID = header.Get("Subject"), header.Get("Message-Id")
+	size := int64(mm.Len()) + int64(headerSize(h7))
 	var tooLarge []failure
 	for _, peer := range d.order {
 		g := d.groups[peer]
-		if size := int64(mm.Len()) + int64(headerSize(h7)); size > peer.MaxMessageSize {
+		if size > peer.MaxMessageSize {
 			// Nothing goes to this peer; the sender gets a DSN saying why.
 			text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes as MMS, the limit is %d", size, peer.MaxMessageSize)
 			for _, a := range g.rcpts {
@@ -268,10 +270,6 @@ func newID(prefix, domain string) string {
 
 func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsmap.Address, h textproto.Header, body buffer.Buffer) error {
 	r, peer := d.t.relay, g.peer
-	domain := ""
-	if len(peer.Domains) != 0 {
-		domain = peer.Domains[0]
-	}
 	txID, msgID := newID("t", r.Domains[0]), newID("m", r.Domains[0])
 	fr, err := mmsmap.NewForwardRequest(h, mmsmap.ForwardOptions{
 		Version:          peer.Version,
@@ -283,12 +281,19 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 		SenderDomain:     r.Domains[0],
 		Recipients:       rcpts,
 		Form:             peer.Form,
-		PeerDomain:       domain,
+		PeerDomain:       peer.Domains[0],
 		Plan:             r.Plan,
 		DeliveryReport:   g.report,
 	})
 	if err != nil {
 		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+err.Error(), err)
+	}
+	q := pendingREQ{peer: peer, transactionID: txID, messageID: msgID, rcpts: rcpts}
+	if peer.AckRequest && r.TimeoutAction == "retry" {
+		// Kept only to send it again after a timeout.
+		if q.message, err = messageBytes(fr.Header, body); err != nil {
+			return err
+		}
 	}
 	// Each REQ is its own message in the queue, which names its files by
 	// this ID: never reuse the submitted mail's.
@@ -311,24 +316,26 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 		rd.Abort(ctx)
 		return err
 	}
-	q := pendingREQ{peer: peer, transactionID: txID, messageID: msgID, rcpts: rcpts, delivery: rd}
-	if peer.AckRequest && r.TimeoutAction == "retry" {
-		// Kept only to send it again after a timeout.
-		var b bytes.Buffer
-		textproto.WriteHeader(&b, fr.Header)
-		br, err := body.Open()
-		if err == nil {
-			_, err = io.Copy(&b, br)
-			br.Close()
-		}
-		if err != nil {
-			return err
-		}
-		q.message = b.Bytes()
-	}
+	q.delivery = rd
 	d.reqs = append(d.reqs, q)
-	d.subject, d.rfc822ID = h.Get("Subject"), h.Get("Message-Id")
 	return nil
+}
+
+// messageBytes is the whole message: header, then body.
+func messageBytes(h textproto.Header, body buffer.Buffer) ([]byte, error) {
+	var b bytes.Buffer
+	if err := textproto.WriteHeader(&b, h); err != nil {
+		return nil, err
+	}
+	r, err := body.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if _, err := io.Copy(&b, r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 func (d *sendDelivery) Abort(ctx context.Context) error {
