@@ -1,0 +1,344 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+// Package state is the durable memory of the MMS Relay/Server: one store,
+// one interface, two drivers (SQLite in the state directory, PostgreSQL for
+// several instances behind one MX). It holds
+//
+//   - the MM4 transactions received from each peer, so that a request sent
+//     again is processed once and answered with the same status
+//     (3GPP TS 23.140 §8.4.5: delivery over SMTP is at least once);
+//   - the requests we sent that asked for a response, with the SMTP envelope
+//     exactly as sent, per recipient, until every recipient is answered or
+//     the response is overdue (§8.4.1);
+//   - the MMs we sent, by X-Mms-Message-ID: sender, recipients, the peer and
+//     transaction each recipient went with, the reports asked for, and the
+//     delivery and read reports received (§8.4.2, §8.4.3);
+//   - the MMs we received, by peer and X-Mms-Message-ID: the originating
+//     peer and originator system, sender, recipients and reports asked for,
+//     so that reports can be sent back.
+//
+// Every state change is one conditional SQL statement (or one transaction
+// of them), so several instances sharing one PostgreSQL database act
+// exactly once: of two sessions claiming the same transaction one wins, a
+// response seen by two instances resolves a recipient once, and two
+// pollers get disjoint sets of overdue requests. Sweep deletes what has
+// expired, which bounds the store's size.
+package state
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is the state of one relay. Implementations are safe for concurrent
+// use, also by several Store handles (processes, instances) opened on the
+// same database.
+type Store interface {
+	Transactions
+	Requests
+	Messages
+
+	// Sweep deletes what expired before now: remembered transactions,
+	// requests resolved before now minus the retention given at Open,
+	// and sent or received MMs past their expiry.
+	Sweep(ctx context.Context, now time.Time) (Swept, error)
+
+	Close() error
+}
+
+// Swept counts what one Sweep deleted.
+type Swept struct {
+	Transactions, Requests, Sent, Received int
+}
+
+// Options say which database to open and how this instance is known in it.
+type Options struct {
+	// Driver is "sqlite3" (alias "sqlite") or "postgres" (alias
+	// "postgresql"). The SQLite names select whichever SQLite the binary
+	// was built with, like maddy's own storage: mattn/go-sqlite3 with cgo,
+	// modernc.org/sqlite without, so one configuration works with both.
+	Driver string
+	// DSN is a file path (or "file:" URI) for SQLite, a lib/pq DSN
+	// ("host=… dbname=…" or a postgres:// URL) for PostgreSQL.
+	DSN string
+	// Owner names this instance's in-flight claims (e.g. its host name
+	// and state directory). Claims it left behind in a crash are released
+	// when it opens the store again.
+	Owner string
+	// RequestRetention is how long a resolved request is kept (for
+	// GetRequest, for a late duplicate response) before Sweep deletes it.
+	// Zero means seven days.
+	RequestRetention time.Duration
+}
+
+// ---------------------------------------------------------------------------
+// Received transactions
+
+// Transactions remembers the MM4 requests received from each peer, by
+// transaction ID (TS 23.140 §8.4.5), for duplicate detection.
+type Transactions interface {
+	// ClaimTransaction claims (peer, txID) for processing by this
+	// instance. It returns Claimed when nobody processed it (or a
+	// previous claim or memory of it expired), Duplicate with the status
+	// it was answered with when it was processed, or InFlight when
+	// another session holds a live claim on it.
+	ClaimTransaction(ctx context.Context, peer, txID string) (Claim, error)
+
+	// FinishTransaction records the outcome of a claimed transaction and
+	// keeps it until f.Until; in the same database transaction it records
+	// f.Received and f.Report when they are set. It fails with an error
+	// wrapping ErrNotClaimed when this instance does not hold the claim
+	// (it expired and was taken over).
+	FinishTransaction(ctx context.Context, f Finish) error
+
+	// ReleaseTransaction drops this instance's claim without remembering
+	// the transaction, so that the request sent again is processed anew.
+	ReleaseTransaction(ctx context.Context, peer, txID string) error
+
+	// ImportSeen reads a duplicate log of maddy-mms 0.1 (the
+	// state_dir/mms/NAME.seen file) and remembers its live transactions
+	// as processed with status Ok. It returns how many it imported.
+	ImportSeen(ctx context.Context, path string) (int, error)
+}
+
+// ClaimState is the outcome of ClaimTransaction.
+type ClaimState int
+
+const (
+	// Claimed: the caller processes the transaction and then calls
+	// FinishTransaction or ReleaseTransaction.
+	Claimed ClaimState = iota + 1
+	// Duplicate: processed already; Claim.Status and Claim.StatusText are
+	// what it was answered with.
+	Duplicate
+	// InFlight: another session is processing it right now.
+	InFlight
+)
+
+// Claim is the outcome of ClaimTransaction.
+type Claim struct {
+	State              ClaimState
+	Status, StatusText string // for a Duplicate: the answer given the first time
+}
+
+// Finish is the outcome of a claimed transaction.
+type Finish struct {
+	Peer, TransactionID string
+	Status, StatusText  string    // the answer given (X-Mms-Request-Status-Code and text)
+	Until               time.Time // remember the transaction until then
+	Received            *ReceivedMM
+	Report              *Report
+}
+
+// ClaimDuration is how long a claim lasts when its holder neither finishes
+// nor releases it (another instance crashed while processing): a peer's
+// re-send within it gets InFlight (a temporary SMTP error), after it the
+// transaction is processed anew.
+const ClaimDuration = 5 * time.Minute
+
+// ---------------------------------------------------------------------------
+// Requests sent
+
+// State is the state of a Request or of one of its recipients.
+type State string
+
+const (
+	Pending      State = "pending"      // sent, no response yet
+	Acknowledged State = "acknowledged" // answered Ok
+	Failed       State = "failed"       // answered with an Error-* status
+	TimedOut     State = "timed_out"    // no response in time
+)
+
+// Valid reports whether s is one of the four states.
+func (s State) Valid() bool {
+	switch s {
+	case Pending, Acknowledged, Failed, TimedOut:
+		return true
+	}
+	return false
+}
+
+// Request is one MM4 request we sent that asked for a response.
+type Request struct {
+	Peer          string // the peer's name in the configuration
+	TransactionID string // X-Mms-Transaction-ID we generated (unique per peer)
+	MessageID     string // X-Mms-Message-ID of the MM
+	// MailFrom and every Recipient's RcptTo are the SMTP envelope exactly
+	// as sent, so that a retry sends what was sent.
+	MailFrom   string
+	Recipients []Recipient
+	// NotifyTo is where a DSN about this request goes: the address of the
+	// authenticated account that submitted the MM; "" for nobody.
+	NotifyTo        string
+	RFC822MessageID string // the original mail's Message-ID, for the DSN
+	Subject         string // the original mail's Subject, for the DSN
+	Message         []byte // the request as sent (header and body), kept only to send it again
+	SentAt          time.Time
+	Deadline        time.Time // a missing response is overdue after it
+	Attempts        int       // times sent
+	// State is Pending until every recipient is resolved; then Failed if
+	// any failed, else TimedOut if any timed out, else Acknowledged.
+	State              State
+	Status, StatusText string // of the last response received
+}
+
+// Recipient is one recipient of a Request and where its answer stands.
+type Recipient struct {
+	Number string // +E164 or short code
+	RcptTo string // as sent in RCPT TO
+	State  State
+	// Status and StatusText are the peer's answer for this recipient.
+	Status, StatusText string
+}
+
+// Resolution is a response (or the lack of one) for some recipients of a
+// request.
+type Resolution struct {
+	Peer, TransactionID string
+	// Numbers are the recipients the response covers; none means every
+	// recipient still pending.
+	Numbers            []string
+	State              State // Acknowledged, Failed or TimedOut
+	Status, StatusText string
+}
+
+// Resolved is what Resolve changed.
+type Resolved struct {
+	// Recipients are those this call moved out of Pending, with their new
+	// state; none when nothing pending matched (unknown transaction,
+	// another peer's, already answered).
+	Recipients []Recipient
+	// Done is set when this call resolved the request's last pending
+	// recipient; Request.State is then final.
+	Done    bool
+	Request Request // the request after the change (zero when unknown)
+}
+
+// Requests tracks the requests we sent until their responses.
+type Requests interface {
+	// GetRequest returns the request (peer, txID) in any state.
+	GetRequest(ctx context.Context, peer, txID string) (Request, bool, error)
+
+	// Resolve records a response for some recipients of a request: only
+	// recipients still pending change, each exactly once however many
+	// instances see the response.
+	Resolve(ctx context.Context, r Resolution) (Resolved, error)
+
+	// DueRequests returns up to limit pending requests whose Deadline is
+	// at or before now, oldest first, and claims them for the caller until
+	// now+claimFor: no other DueRequests call returns them before that,
+	// unless RetryRequest releases them.
+	DueRequests(ctx context.Context, now time.Time, limit int, claimFor time.Duration) ([]Request, error)
+
+	// RetryRequest counts one more attempt, sets a new deadline and
+	// releases DueRequests' claim. It fails with an error wrapping
+	// ErrNotPending when the request is no longer pending (its response
+	// arrived meanwhile); the caller then does not send it again.
+	RetryRequest(ctx context.Context, peer, txID string, deadline time.Time) error
+}
+
+// ---------------------------------------------------------------------------
+// MMs sent and received
+
+// SentMM is an MM we sent to peers, by its X-Mms-Message-ID.
+type SentMM struct {
+	MessageID string
+	Sender    string // the sender's MMS number or short code
+	// NotifyTo is where reports and DSNs about it go ("" for nobody).
+	NotifyTo        string
+	RFC822MessageID string
+	Subject         string
+	DeliveryReport  bool // X-Mms-Delivery-Report: Yes was sent
+	ReadReply       bool // X-Mms-Read-Reply: Yes was sent
+	SentAt          time.Time
+	Expires         time.Time // when the store forgets it
+	Recipients      []SentRecipient
+}
+
+// SentRecipient is one recipient of a SentMM and the reports received for it.
+type SentRecipient struct {
+	Number        string
+	Peer          string
+	TransactionID string
+	// Delivery and Read are the last X-Mms-MM-Status-Code and
+	// X-Mms-Read-Status received ("" for none), with their times.
+	Delivery, DeliveryText string
+	DeliveryAt             time.Time
+	Read                   string
+	ReadAt                 time.Time
+}
+
+// ReceivedMM is an MM a peer sent us, by peer and X-Mms-Message-ID.
+type ReceivedMM struct {
+	Peer             string
+	MessageID        string
+	TransactionID    string
+	OriginatorSystem string // where the peer asked responses and reports to go
+	Sender           string // the original sender as the MM names it
+	Recipients       []string
+	DeliveryReport   bool // a delivery report was asked for (by the user or the originator R/S)
+	ReadReply        bool // a read reply was asked for
+	ReceivedAt       time.Time
+	Expires          time.Time
+}
+
+// ReportKind tells a delivery report from a read report.
+type ReportKind string
+
+const (
+	DeliveryReport ReportKind = "delivery" // MM4_delivery_report.REQ, TS 23.140 §8.4.2
+	ReadReport     ReportKind = "read"     // MM4_read_reply_report.REQ, TS 23.140 §8.4.3
+)
+
+// Report is a delivery or read report a peer sent about an MM of ours.
+type Report struct {
+	Peer      string
+	MessageID string
+	Kind      ReportKind
+	// Candidates are the numbers the report names (its From and To: real
+	// peers swap them); the recipient is the one of them the MM went to
+	// through this peer, or its only recipient through this peer.
+	Candidates         []string
+	Status, StatusText string
+	At                 time.Time
+}
+
+// Messages remembers the MMs we sent and received.
+type Messages interface {
+	// PutSent records an MM we sent and, in the same database transaction,
+	// the requests that carry it and ask for a response. It fails with an
+	// error wrapping ErrDuplicate when the message ID or a (peer,
+	// transaction ID) exists already.
+	PutSent(ctx context.Context, m SentMM, reqs []Request) error
+
+	// Sent returns the MM we sent with this X-Mms-Message-ID.
+	Sent(ctx context.Context, messageID string) (SentMM, bool, error)
+
+	// MatchReport returns the recipients of the MM a report is about that
+	// went through the reporting peer and that the report names (see
+	// Report.Candidates), without recording anything; none when the MM
+	// is unknown or no recipient matches.
+	MatchReport(ctx context.Context, r Report) ([]string, error)
+
+	// Received returns the MM peer sent with this X-Mms-Message-ID.
+	Received(ctx context.Context, peer, messageID string) (ReceivedMM, bool, error)
+}
+
+var (
+	// ErrDuplicate is returned (wrapped) when a key exists already.
+	ErrDuplicate = errors.New("state: already exists")
+	// ErrNotPending is returned (wrapped) by RetryRequest for a request
+	// that is no longer pending.
+	ErrNotPending = errors.New("state: no such pending request")
+	// ErrNotClaimed is returned (wrapped) by FinishTransaction when this
+	// instance does not hold the claim.
+	ErrNotClaimed = errors.New("state: transaction not claimed by this instance")
+)
+
+// Open opens a store, creating or upgrading its schema (safe when several
+// instances start at once), and releases the claims opts.Owner left behind.
+func Open(ctx context.Context, opts Options) (Store, error) {
+	return openSQL(ctx, opts)
+}
