@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
-	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
 
 func (s *server) submit(sub submission) result {
@@ -35,13 +35,13 @@ func mailFromAlice(subject, to string, extra ...string) string {
 }
 
 // parseREQ reads a REQ as the peer got it, with mmsmap's own parser.
-func parseREQ(t *testing.T, data []byte) (*mmsmap.Message, textproto.Header) {
+func parseREQ(t *testing.T, data []byte) (*mm4.Message, textproto.Header) {
 	t.Helper()
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mmsmap.Parse(h)
+	m, err := mm4.Parse(h)
 	if err != nil {
 		t.Fatalf("the REQ does not parse as MM4: %v\n%s", err, data)
 	}
@@ -66,7 +66,7 @@ func TestOutbound(t *testing.T) {
 			t.Errorf("RCPT TO = %v", req.rcpts)
 		}
 		m, h := parseREQ(t, req.data)
-		if m.Type != mmsmap.ForwardReq || m.TransactionID == "" || m.MessageID == "" || !m.AckRequest ||
+		if m.Type != mm4.ForwardReq || m.TransactionID == "" || m.MessageID == "" || !m.AckRequest ||
 			m.OriginatorSystem != "system-user@mms.example.net" || m.Version != "6.10.0" {
 			t.Errorf("REQ fields: %+v", m)
 		}
@@ -116,7 +116,7 @@ func TestOutbound(t *testing.T) {
 		if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 			t.Errorf("REQ Content-Type = %q (mandatory; the mail had none)", ct)
 		}
-		if m.Type != mmsmap.ForwardReq || !strings.HasPrefix(m.From, "12345@mms.example.net") && !strings.Contains(m.From, "<12345@mms.example.net>") {
+		if m.Type != mm4.ForwardReq || !strings.HasPrefix(m.From, "12345@mms.example.net") && !strings.Contains(m.From, "<12345@mms.example.net>") {
 			t.Errorf("REQ From %q", m.From)
 		}
 	})

@@ -9,11 +9,13 @@ import (
 	"net"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
 
-// In this file "spec" is ../shared/spec/mms-over-smtp.md. The address grammar is
-// OMA-MMS-ENC §8 "Addressing model" as quoted in spec §1.1; the way addresses travel in
-// SMTP envelopes and RFC 5322 headers (MM3/MM4) is spec §1.2 and RFC 4356 §2.1.3.2.
+// The address grammar is OMA-MMS-ENC §8 "Addressing model". On MM3 and MM4 an address travels
+// in the SMTP envelope and in RFC 5322 address fields (RFC 5322 §3.4) as
+// `<device-address>@<domain>` (RFC 4356 §2.1.3.2; 3GPP TS 23.140 §8.4.5).
 
 // MaxAddressLength bounds one address (RFC 5321 path limit is 256; we allow some slack for display names).
 // Longer input is rejected before any other work is done.
@@ -27,27 +29,18 @@ const MaxListLength = 10000
 // form, into an SMTP envelope: RFC 4356 §2.1.3.2 "addresses must respect SMTP length limits".
 const maxPathLength = 256 - 2
 
-// maxDomainLength and maxLabelLength are the RFC 1035 §2.3.4 limits.
-const (
-	maxDomainLength = 255
-	maxLabelLength  = 63
-)
-
-// maxE164Digits is the longest E.164 number (ITU-T E.164 §6: at most 15 digits), spec §1.4.
-const maxE164Digits = 15
-
 // maxDialledDigits bounds a number written without "+": up to 15 E.164 digits behind an
 // international prefix of up to 5 digits ("00", "011", "0011", "00700", ...).
-const maxDialledDigits = maxE164Digits + 5
+const maxDialledDigits = lex.MaxE164Digits + 5
 
 // defaultShortCodeMaxLength is NumberPlan.ShortCodeMaxLength when it is zero. ParseAddress
 // also uses it: a bare digit string of at most this many digits is a num-shortcode.
 const defaultShortCodeMaxLength = 6
 
-// typeMarker separates a device address value from its address-type (spec §1.1).
+// typeMarker separates a device address value from its address-type (OMA-MMS-ENC §8).
 const typeMarker = "/TYPE="
 
-// AddressType is the kind of an MMS address (spec §1.1).
+// AddressType is the kind of an MMS address (OMA-MMS-ENC §8).
 type AddressType int
 
 const (
@@ -77,7 +70,7 @@ func (t AddressType) String() string {
 	return fmt.Sprintf("AddressType(%d)", int(t))
 }
 
-// deviceTypes is the table of address-type tokens the grammar names (spec §1.1). The
+// deviceTypes is the table of address-type tokens the grammar names (OMA-MMS-ENC §8). The
 // token is matched case-insensitively, as Mbuni does, and written in the canonical case
 // given here. value checks a device-address value of that type and returns its
 // canonical form, or a non-empty reason.
@@ -91,7 +84,7 @@ var deviceTypes = []struct {
 	{"IPv6", TypeIPv6, ipv6Value},
 }
 
-// Address is one MMS address (OMA-MMS-ENC §8, spec §1).
+// Address is one MMS address (OMA-MMS-ENC §8; RFC 5322 §3.4 for the mailbox forms).
 type Address struct {
 	Type AddressType
 	// Value: for TypePLMN the number as written minus separators "-" "." (so "+15550001111" or "5550001111");
@@ -120,7 +113,7 @@ func addressError(input, reason string) *AddressError {
 }
 
 // ParseAddress parses one MMS address as it appears in an SMTP envelope or in one
-// element of a From/To/Cc/Sender header (spec §1.2 "Parser rule").
+// element of a From/To/Cc/Sender header (OMA-MMS-ENC §8, RFC 5322 §3.4).
 //
 // It accepts, leniently: "+E164/TYPE=PLMN", "E164/TYPE=PLMN", "+E164" and "E164", each
 // with or without "@domain"; the TYPE token in any case ("/type=plmn"); "/TYPE=IPv4",
@@ -243,21 +236,6 @@ func readQuotedString(s string) (content string, n int, reason string) {
 	return "", 0, "unterminated quoted-string"
 }
 
-// quoteString writes s as an RFC 5322 quoted-string.
-func quoteString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
 // phraseDecoder decodes RFC 2047 encoded-words (UTF-8, ISO-8859-1 and US-ASCII; words
 // in other charsets are kept as written).
 var phraseDecoder = new(mime.WordDecoder)
@@ -265,8 +243,8 @@ var phraseDecoder = new(mime.WordDecoder)
 // decodePhrase turns a display name (RFC 5322 phrase) into text: quoted-strings are
 // unquoted, encoded-words decoded (RFC 2047 §6.2: whitespace between two adjacent
 // encoded-words is dropped), and words joined by single spaces. Leniently, and like
-// many mail clients, encoded-words inside a quoted-string are decoded too (field notes:
-// RFC 2047 in To/Cc "has been a repeated bug source"). A word that does not decode to
+// many mail clients, encoded-words inside a quoted-string are decoded too (real peers get
+// RFC 2047 in To and Cc wrong in many ways). A word that does not decode to
 // clean UTF-8 text is kept as written.
 func decodePhrase(s string) string {
 	var b strings.Builder
@@ -311,7 +289,7 @@ func decodePhrase(s string) string {
 }
 
 // parseAddrSpec parses `local-part ["@" domain]`, where local-part is a dot-atom-like
-// run of characters or a quoted-string, and classifies the local part (spec §1.1).
+// run of characters or a quoted-string, and classifies the local part (OMA-MMS-ENC §8).
 func parseAddrSpec(spec string) (Address, string) {
 	if spec == "" {
 		return Address{}, "empty address"
@@ -344,7 +322,7 @@ func parseAddrSpec(spec string) (Address, string) {
 		return Address{}, "local part: " + reason + " (RFC 4356 §2.1.3.2)"
 	}
 	if hasDomain {
-		d, reason := parseDomain(domain)
+		d, reason := lex.ParseDomain(domain)
 		if reason != "" {
 			return Address{}, "domain: " + reason
 		}
@@ -362,7 +340,7 @@ func parseAddrSpec(spec string) (Address, string) {
 	return a, ""
 }
 
-// classifyLocal decides what kind of MMS address a local part is (spec §1.1, §1.2).
+// classifyLocal decides what kind of MMS address a local part is (OMA-MMS-ENC §8).
 func classifyLocal(local string, quoted bool) (Address, string) {
 	if i := lastIndexFoldASCII(local, typeMarker); i >= 0 {
 		return deviceAddress(local[:i], local[i+len(typeMarker):])
@@ -382,7 +360,7 @@ func classifyLocal(local string, quoted bool) (Address, string) {
 	}
 	if !quoted {
 		for i := 0; i < len(local); i++ {
-			if c := local[i]; !isAtextByte(c) && c != '.' {
+			if c := local[i]; !lex.IsAtext(c) && c != '.' {
 				return Address{}, fmt.Sprintf("local part: character %q not allowed outside a quoted-string", c)
 			}
 		}
@@ -392,13 +370,13 @@ func classifyLocal(local string, quoted bool) (Address, string) {
 	return Address{Type: TypeEmail, Value: local}, ""
 }
 
-// deviceAddress parses `value "/TYPE=" address-type` (spec §1.1).
+// deviceAddress parses `value "/TYPE=" address-type` (OMA-MMS-ENC §8).
 func deviceAddress(value, token string) (Address, string) {
 	if token == "" {
 		return Address{}, "empty TYPE"
 	}
 	for i := 0; i < len(token); i++ {
-		if c := token[i]; !isAlnumByte(c) && c != '_' {
+		if c := token[i]; !lex.IsAlnum(c) && c != '_' {
 			return Address{}, fmt.Sprintf("TYPE: character %q not allowed in an address-type", c)
 		}
 	}
@@ -420,7 +398,7 @@ func deviceAddress(value, token string) (Address, string) {
 	return Address{Type: TypeOther, Value: value, TypeName: token}, ""
 }
 
-// plmnValue checks a global-phone-number (spec §1.1: ["+"] 1*(DIGIT / "-" / ".")) and
+// plmnValue checks a global-phone-number (OMA-MMS-ENC §8: ["+"] 1*(DIGIT / "-" / ".")) and
 // returns it without its written separators.
 func plmnValue(v string) (string, string) {
 	digits := v
@@ -435,7 +413,7 @@ func plmnValue(v string) (string, string) {
 	n := 0
 	for i := 0; i < len(digits); i++ {
 		switch c := digits[i]; {
-		case isDigitByte(c):
+		case lex.IsDigit(c):
 			b = append(b, c)
 			n++
 		case c == '-' || c == '.':
@@ -448,15 +426,15 @@ func plmnValue(v string) (string, string) {
 	switch {
 	case n == 0:
 		return "", "number without digits"
-	case plus && n > maxE164Digits:
-		return "", fmt.Sprintf("more than %d digits after '+' (E.164)", maxE164Digits)
+	case plus && n > lex.MaxE164Digits:
+		return "", fmt.Sprintf("more than %d digits after '+' (E.164)", lex.MaxE164Digits)
 	case n > maxDialledDigits:
 		return "", fmt.Sprintf("more than %d digits", maxDialledDigits)
 	}
 	return string(b), ""
 }
 
-// ipv4Value checks ipv4 = 1*3DIGIT 3("." 1*3DIGIT) (spec §1.1), each part at most 255.
+// ipv4Value checks ipv4 = 1*3DIGIT 3("." 1*3DIGIT) (OMA-MMS-ENC §8), each part at most 255.
 // The address is kept as written.
 func ipv4Value(v string) (string, string) {
 	parts := 0
@@ -467,7 +445,7 @@ func ipv4Value(v string) (string, string) {
 		}
 		n := 0
 		for i := 0; i < len(p); i++ {
-			if !isDigitByte(p[i]) {
+			if !lex.IsDigit(p[i]) {
 				return "", "not a dotted-quad IPv4 address"
 			}
 			n = n*10 + int(p[i]-'0')
@@ -482,8 +460,8 @@ func ipv4Value(v string) (string, string) {
 	return v, ""
 }
 
-// ipv6Value checks an IPv6 address. The grammar asks for the full 8-group form (spec
-// §1.1); leniently any form net.ParseIP accepts ("::" compression too) is taken, and
+// ipv6Value checks an IPv6 address. The grammar asks for the full 8-group form
+// (OMA-MMS-ENC §8); leniently any form net.ParseIP accepts ("::" compression too) is taken, and
 // kept as written.
 func ipv6Value(v string) (string, string) {
 	if !strings.Contains(v, ":") || net.ParseIP(v) == nil {
@@ -493,7 +471,7 @@ func ipv6Value(v string) (string, string) {
 }
 
 // escapedValue checks escaped-value = 1*safe-char, with every "%" starting a
-// "%" 2HEXDIG escape (spec §1.1).
+// "%" 2HEXDIG escape (OMA-MMS-ENC §8).
 func escapedValue(v string) string {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
@@ -503,42 +481,12 @@ func escapedValue(v string) string {
 				return "'%' not followed by two hex digits"
 			}
 			i += 2
-		case isAlnumByte(c) || c == '+' || c == '-' || c == '.' || c == '_':
+		case lex.IsAlnum(c) || c == '+' || c == '-' || c == '.' || c == '_':
 		default:
 			return fmt.Sprintf("unsafe character %q must be written as %%%02X", c, c)
 		}
 	}
 	return ""
-}
-
-// parseDomain checks an RFC 5321 §4.1.2 Domain (dot-separated LDH labels) and lower-cases it.
-// Address literals ("[192.0.2.1]") and U-labels are not accepted.
-func parseDomain(d string) (string, string) {
-	if d == "" {
-		return "", "empty"
-	}
-	if len(d) > maxDomainLength {
-		return "", fmt.Sprintf("longer than %d bytes", maxDomainLength)
-	}
-	if reason := checkASCIIText(d); reason != "" {
-		return "", reason + " (IDNA A-labels required, RFC 4356 §2.1.3.2)"
-	}
-	for _, label := range strings.Split(d, ".") {
-		switch {
-		case label == "":
-			return "", "empty label"
-		case len(label) > maxLabelLength:
-			return "", fmt.Sprintf("label longer than %d bytes", maxLabelLength)
-		case label[0] == '-' || label[len(label)-1] == '-':
-			return "", "label starts or ends with '-'"
-		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; !isAlnumByte(c) && c != '-' {
-				return "", fmt.Sprintf("character %q", c)
-			}
-		}
-	}
-	return strings.ToLower(d), ""
 }
 
 // ParseAddressList splits a header value like To or Cc into addresses (RFC 5322 §3.4
@@ -649,7 +597,7 @@ func unfoldList(s string) string {
 	return b.String()
 }
 
-// DeviceAddress returns the canonical address without a domain (spec §1.1):
+// DeviceAddress returns the canonical address without a domain (OMA-MMS-ENC §8):
 // "+15550001111/TYPE=PLMN", "12345", "192.0.2.1/TYPE=IPv4", "x%2Fy/TYPE=FOO". For an
 // e-mail address it returns "local@domain".
 func (a Address) DeviceAddress() string {
@@ -671,10 +619,10 @@ func (a Address) DeviceAddress() string {
 	return a.Value
 }
 
-// String returns the address in the `<device-address>@<domain>` form of spec §1.2, or
+// String returns the address in the `<device-address>@<domain>` form of RFC 4356 §2.1.3.2, or
 // DeviceAddress when there is no domain, or "local@domain" for e-mail. A local part
 // that is not atext (an IPv6 device address, or an e-mail local part with spaces, ...)
-// is written as a quoted-string, as RFC 5322 requires (spec §1.2).
+// is written as a quoted-string, as RFC 5322 §3.4.1 requires.
 func (a Address) String() string {
 	if a.Type == TypeEmail || a.Domain == "" {
 		return a.DeviceAddress()
@@ -691,8 +639,8 @@ func (a Address) IsNumber() bool {
 // quoted-string otherwise.
 func quoteLocal(local string) string {
 	for i := 0; i < len(local); i++ {
-		if c := local[i]; !isAtextByte(c) && c != '.' {
-			return quoteString(local)
+		if c := local[i]; !lex.IsAtext(c) && c != '.' {
+			return lex.QuoteString(local)
 		}
 	}
 	if local == "" {
@@ -719,7 +667,7 @@ func isPhoneLike(s string) bool {
 	digit := false
 	for i := 0; i < len(rest); i++ {
 		switch c := rest[i]; {
-		case isDigitByte(c):
+		case lex.IsDigit(c):
 			digit = true
 		case c == '-' || c == '.':
 		default:
@@ -738,7 +686,7 @@ func isStarCode(s string) bool {
 	digit := false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case isDigitByte(c):
+		case lex.IsDigit(c):
 			digit = true
 		case c == '*' || c == '#':
 		default:
@@ -759,12 +707,5 @@ func checkASCIIText(s string) string {
 	return ""
 }
 
-func isDigitByte(c byte) bool { return '0' <= c && c <= '9' }
-func isAlphaByte(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-func isAlnumByte(c byte) bool { return isDigitByte(c) || isAlphaByte(c) }
-func isHexByte(c byte) bool   { return isDigitByte(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
-
-// isAtextByte reports whether c is RFC 5322 §3.2.3 atext.
-func isAtextByte(c byte) bool {
-	return isAlnumByte(c) || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
-}
+// isHexByte reports whether c is an ASCII hexadecimal digit.
+func isHexByte(c byte) bool { return lex.IsDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }

@@ -10,12 +10,13 @@ import (
 	"testing"
 )
 
-// validAddresses are inputs ParseAddress accepts, one or more per form of spec §1.1/§1.2.
+// validAddresses are inputs ParseAddress accepts, one or more per form of OMA-MMS-ENC §8 and
+// of the forms real peers write.
 var validAddresses = []struct {
 	in   string
 	want Address
 }{
-	// global-phone-number, every written form of spec §1.2.
+	// global-phone-number, every written form peers use.
 	{"+15550001111/TYPE=PLMN@mms.example.com", Address{TypePLMN, "+15550001111", "PLMN", "mms.example.com", ""}},
 	{"15550001111/TYPE=PLMN@mms.example.com", Address{TypePLMN, "15550001111", "PLMN", "mms.example.com", ""}},
 	{"+15550001111@mms.example.com", Address{TypePLMN, "+15550001111", "PLMN", "mms.example.com", ""}},

@@ -6,19 +6,23 @@ package mmsmap
 import (
 	"fmt"
 	"strings"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
 
-// In this file "spec" is ../shared/spec/mms-over-smtp.md: §1.2 for the forms numbers are
-// written in, §1.4 for number normalisation.
+// Numbers are written in the device-address forms of OMA-MMS-ENC §8 ("+E164/TYPE=PLMN") or as
+// plain E.164 local parts, as peers choose; they are normalised to E.164 (ITU-T E.164) by
+// configured prefix rules, the way MMSCs such as Mbuni do ("unified-prefix", "strip-prefixes").
 
 // maxNumberLength bounds the input of NumberPlan.Normalize, separators included.
 const maxNumberLength = 64
 
 // numberSeparators are dropped before a number is normalised: the written-sep of the
-// address grammar ("-" "."; spec §1.1) and the space and parentheses people write.
+// address grammar ("-" "."; OMA-MMS-ENC §8) and the space and parentheses people write.
 const numberSeparators = " -.()"
 
-// Form is how a number is written on the wire to a given peer (spec §1.2; per-peer configurable).
+// Form is how a number is written on the wire to a given peer (OMA-MMS-ENC §8 device address or
+// plain E.164 local part; per-peer configurable, since peers differ).
 type Form int
 
 const (
@@ -29,7 +33,7 @@ const (
 )
 
 // forms is the table of Forms: the configuration name, whether the "+" is written and
-// whether the "/TYPE=PLMN" suffix is. The forms are those peers use (spec §1.2, field notes).
+// whether the "/TYPE=PLMN" suffix is. The forms are those real peers use.
 var forms = [...]struct {
 	name       string
 	plus, plmn bool
@@ -99,7 +103,8 @@ func (a Address) Format(f Form, domain string) string {
 	return local + "@" + domain
 }
 
-// NumberPlan holds the normalisation rules as data (spec §1.4; Mbuni unified-prefix/strip-prefixes).
+// NumberPlan holds the normalisation rules as data, in the manner of Mbuni's unified-prefix and
+// strip-prefixes settings.
 type NumberPlan struct {
 	// CountryCode is the E.164 country code of the national rules: "1", "49"; digits only.
 	CountryCode string
@@ -116,12 +121,12 @@ type NumberPlan struct {
 	// ShortCodeMaxLength: digit strings of at most this many digits are short codes (0 means 6).
 	ShortCodeMaxLength int
 	// BareInternational: an unmatched bare digit string (7..15 digits) is E.164 without "+"
-	// (US hubs send the 11-digit number so; spec §1.4).
+	// (US hubs send the 11-digit number so).
 	BareInternational bool
 }
 
 // Normalize returns "+E164" for a number or the code for a short code, with its type
-// (TypePLMN or TypeShortCode). The rules are applied in this order (spec §1.4):
+// (TypePLMN or TypeShortCode). The rules are applied in this order:
 //
 //  1. drop the separators " ", "-", ".", "(" and ")";
 //  2. remove the longest matching StripPrefixes entry, once;
@@ -150,10 +155,10 @@ func (p NumberPlan) Normalize(number string) (string, AddressType, error) {
 	for i := 0; i < len(number); i++ {
 		switch c := number[i]; {
 		case strings.IndexByte(numberSeparators, c) >= 0:
-		case isDigitByte(c) || c == '+' || c == '*' || c == '#':
+		case lex.IsDigit(c) || c == '+' || c == '*' || c == '#':
 			b = append(b, c)
 		default:
-			return fail("character " + describeByte(c) + " in a phone number")
+			return fail("character " + lex.DescribeByte(c) + " in a phone number")
 		}
 	}
 	n := string(b)
@@ -166,7 +171,7 @@ func (p NumberPlan) Normalize(number string) (string, AddressType, error) {
 	case n == "":
 		return fail("nothing left after the strip prefix")
 	case n[0] == '+':
-		if reason := checkE164(n[1:]); reason != "" {
+		if reason := lex.CheckE164(n[1:]); reason != "" {
 			return fail(reason)
 		}
 		return n, TypePLMN, nil
@@ -174,14 +179,14 @@ func (p NumberPlan) Normalize(number string) (string, AddressType, error) {
 		return n, TypeShortCode, nil
 	}
 	for i := 0; i < len(n); i++ {
-		if !isDigitByte(n[i]) {
-			return fail(describeByte(n[i]) + " allowed only at the start of a number")
+		if !lex.IsDigit(n[i]) {
+			return fail(lex.DescribeByte(n[i]) + " allowed only at the start of a number")
 		}
 	}
 
 	if ip := longestPrefix(n, p.InternationalPrefixes); ip != "" {
 		e := n[len(ip):]
-		if reason := checkE164(e); reason != "" {
+		if reason := lex.CheckE164(e); reason != "" {
 			return fail("after international prefix " + ip + ": " + reason)
 		}
 		return "+" + e, TypePLMN, nil
@@ -202,17 +207,17 @@ func (p NumberPlan) Normalize(number string) (string, AddressType, error) {
 		if np := longestPrefix(n, p.NationalPrefixes); np != "" {
 			rest := n[len(np):]
 			if rest != "" && (len(p.NationalLengths) == 0 || hasNationalLength(p.NationalLengths, len(rest))) {
-				if checkE164(p.CountryCode+rest) == "" {
+				if lex.CheckE164(p.CountryCode+rest) == "" {
 					return "+" + p.CountryCode + rest, TypePLMN, nil
 				}
 			}
 		}
-		if hasNationalLength(p.NationalLengths, len(n)) && checkE164(p.CountryCode+n) == "" {
+		if hasNationalLength(p.NationalLengths, len(n)) && lex.CheckE164(p.CountryCode+n) == "" {
 			return "+" + p.CountryCode + n, TypePLMN, nil
 		}
 	}
 
-	if p.BareInternational && len(n) >= 7 && checkE164(n) == "" {
+	if p.BareInternational && len(n) >= 7 && lex.CheckE164(n) == "" {
 		return "+" + n, TypePLMN, nil
 	}
 	return fail("no rule of the number plan matches")
@@ -227,8 +232,8 @@ func (p NumberPlan) NormalizeAddress(a Address) (Address, error) {
 	}
 	if a.Type == TypeShortCode {
 		for i := 0; i < len(a.Value); i++ {
-			if isAlphaByte(a.Value[i]) || a.Value[i] == '_' {
-				return a, nil // alphanum-shortcode (spec §1.1)
+			if lex.IsAlpha(a.Value[i]) || a.Value[i] == '_' {
+				return a, nil // alphanum-shortcode (OMA-MMS-ENC §8)
 			}
 		}
 	}
@@ -243,28 +248,9 @@ func (p NumberPlan) NormalizeAddress(a Address) (Address, error) {
 	return a, nil
 }
 
-// checkE164 checks the digits of an E.164 number after the "+": 1 to 15 digits, the
-// first (the start of the country code) not "0".
-func checkE164(digits string) string {
-	switch {
-	case digits == "":
-		return "no digits after '+'"
-	case len(digits) > maxE164Digits:
-		return fmt.Sprintf("more than %d digits (E.164)", maxE164Digits)
-	case digits[0] == '0':
-		return "E.164 number starting with 0"
-	}
-	for i := 0; i < len(digits); i++ {
-		if !isDigitByte(digits[i]) {
-			return "character " + describeByte(digits[i]) + " in an E.164 number"
-		}
-	}
-	return ""
-}
-
 // checkCountryCode checks an E.164 country code: 1 to 3 digits, not starting with "0".
 func checkCountryCode(cc string) string {
-	if len(cc) > 3 || checkE164(cc) != "" {
+	if len(cc) > 3 || lex.CheckE164(cc) != "" {
 		return fmt.Sprintf("bad CountryCode %q", cc)
 	}
 	return ""
@@ -288,13 +274,4 @@ func hasNationalLength(lengths []int, n int) bool {
 		}
 	}
 	return false
-}
-
-// describeByte names a byte of a number in an error message: 'a' when it is ASCII,
-// 0xC3 when it is part of a multi-byte character.
-func describeByte(c byte) string {
-	if c < 0x80 {
-		return fmt.Sprintf("%q", c)
-	}
-	return fmt.Sprintf("0x%02X", c)
 }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
 
-// Number plans used by the tests (spec §1.4).
+// Number plans used by the tests.
 var (
 	// planNANP is the North American Numbering Plan as a US MMSC dials it.
 	planNANP = NumberPlan{
@@ -18,7 +20,7 @@ var (
 		NationalPrefixes:      []string{"1"},
 		NationalLengths:       []int{10},
 	}
-	// planUSHub also takes the bare international numbers US hubs send (spec §1.4).
+	// planUSHub also takes the bare international numbers US hubs send.
 	planUSHub = NumberPlan{
 		CountryCode:       "1",
 		NationalPrefixes:  []string{"1"},
@@ -230,7 +232,7 @@ func TestNormalizeAddress(t *testing.T) {
 	}
 }
 
-// TestNormalizeParsedAddress runs every written form of spec §1.2 through ParseAddress
+// TestNormalizeParsedAddress runs every written form peers use through ParseAddress
 // and NormalizeAddress: they all become +E164.
 func TestNormalizeParsedAddress(t *testing.T) {
 	want := Address{TypePLMN, "+15550001111", "PLMN", "mms.example.com", ""}
@@ -367,7 +369,7 @@ func FuzzNormalize(f *testing.F) {
 			}
 			switch typ {
 			case TypePLMN:
-				if len(got) < 2 || got[0] != '+' || checkE164(got[1:]) != "" {
+				if len(got) < 2 || got[0] != '+' || lex.CheckE164(got[1:]) != "" {
 					t.Fatalf("plan %d: Normalize(%q) = %q, not +E164", i, s, got)
 				}
 				if again, typ2, err := p.Normalize(got); again != got || typ2 != TypePLMN || err != nil {

@@ -3,20 +3,27 @@
 
 package mmsmap
 
-import "strings"
+import (
+	"strings"
 
-// In this file "spec" is ../shared/spec/mms-over-smtp.md: §2.2 lists the request status codes,
-// §2.3 the MM status codes and §2.5 the read status values (3GPP TS 23.140 §8.4.1–§8.4.3).
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+)
+
+// The status codes shared by MM1 and MM4: the request status of the three MM4 RES types
+// (3GPP TS 23.140 §8.4.1–§8.4.3), the MM status of MM4_delivery_report.REQ (§8.4.2) and the read
+// status of MM4_read_reply_report.REQ (§8.4.3). MM1 carries the same values in binary
+// (OMA-MMS-ENC).
 
 // RequestStatus is the value of X-Mms-Request-Status-Code: the outcome an MM4 RES reports for the
-// whole REQ it answers (../shared/spec/mms-over-smtp.md §2.2, §2.4, §2.6; 3GPP TS 23.140 §8.4.1–§8.4.3).
+// whole REQ it answers (3GPP TS 23.140 §8.4.1–§8.4.3).
 // The tokens are the text names of MM1's binary X-Mms-Response-Status 0x80–0x88 (OMA-MMS-ENC).
 //
 // The type is an open set: peers send values outside the table (the C++ implementation has
 // "Error-test-failed"), and any value other than [StatusOk] is a failure.
 type RequestStatus string
 
-// The X-Mms-Request-Status-Code values of spec §2.2, in spec order.
+// The X-Mms-Request-Status-Code values of 3GPP TS 23.140 §8.4.1, in the order of MM1's
+// X-Mms-Response-Status codes 0x80–0x88.
 const (
 	StatusOk                            RequestStatus = "Ok"
 	StatusErrorUnspecified              RequestStatus = "Error-unspecified"
@@ -37,7 +44,7 @@ type requestStatusRow struct {
 	temporary bool   // the sender may retry the REQ later
 }
 
-// requestStatuses is spec §2.2's list of X-Mms-Request-Status-Code values with, for each, the default
+// requestStatuses is the list of X-Mms-Request-Status-Code values (TS 23.140 §8.4.1) with, for each, the default
 // X-Mms-Status-Text and the RFC 3463 status a DSN uses: class 2 for success, 4.4.0 ("other or undefined
 // network or routing status") for the only transient failure, 5.6.0 ("other or undefined media error")
 // for content and format failures, 5.1.1 for an unresolvable address, 5.7.1 ("delivery not
@@ -55,7 +62,7 @@ var requestStatuses = []requestStatusRow{
 }
 
 // unknownRequestStatus describes every value that is not in [requestStatuses]: a permanent,
-// unspecified failure (spec §2.2: "Accept unknown Error-* values as failures").
+// unspecified failure, as real peers send values outside the list.
 var unknownRequestStatus = requestStatusRow{text: "Unknown status", enhanced: [3]int{5, 0, 0}}
 
 // ParseRequestStatus interprets an X-Mms-Request-Status-Code value. Known tokens are matched ignoring
@@ -64,7 +71,7 @@ var unknownRequestStatus = requestStatusRow{text: "Unknown status", enhanced: [3
 func ParseRequestStatus(s string) RequestStatus {
 	s = strings.TrimSpace(s)
 	for _, r := range requestStatuses {
-		if tokenEqualFold(s, string(r.status)) {
+		if lex.TokenEqualFold(s, string(r.status)) {
 			return r.status
 		}
 	}
@@ -84,11 +91,11 @@ func (s RequestStatus) row() *requestStatusRow {
 // OK reports whether s is [StatusOk], the only success value.
 func (s RequestStatus) OK() bool { return s == StatusOk }
 
-// Known reports whether s is one of the canonical values of spec §2.2.
+// Known reports whether s is one of the canonical values of TS 23.140 §8.4.1.
 func (s RequestStatus) Known() bool { return s.row() != &unknownRequestStatus }
 
 // Text returns the default X-Mms-Status-Text for s ("Message accepted", "Service denied", …;
-// "Unknown status" for values outside spec §2.2).
+// "Unknown status" for values outside TS 23.140 §8.4.1).
 func (s RequestStatus) Text() string { return s.row().text }
 
 // Temporary reports whether the failure is transient, so that the REQ may be sent again later.
@@ -101,10 +108,10 @@ func (s RequestStatus) Temporary() bool { return s.row().temporary }
 func (s RequestStatus) EnhancedCode() [3]int { return s.row().enhanced }
 
 // MMStatus is the value of X-Mms-MM-Status-Code in an MM4_delivery_report.REQ: the state the MM reached
-// at the recipient (spec §2.3; 3GPP TS 23.140 §8.4.2; MM1's X-Mms-Status).
+// at the recipient (3GPP TS 23.140 §8.4.2; MM1's X-Mms-Status).
 type MMStatus string
 
-// The X-Mms-MM-Status-Code values of spec §2.3. "Unreachable" is MMS 1.2 and later.
+// The X-Mms-MM-Status-Code values of TS 23.140 §8.4.2. "Unreachable" is MMS 1.2 and later.
 const (
 	MMStatusExpired       MMStatus = "Expired"
 	MMStatusRetrieved     MMStatus = "Retrieved"
@@ -116,7 +123,7 @@ const (
 	MMStatusUnreachable   MMStatus = "Unreachable"
 )
 
-// mmStatusSpellings maps every accepted spelling to its canonical value (spec §2.3: the British
+// mmStatusSpellings maps every accepted spelling to its canonical value (TS 23.140 §8.4.2: the British
 // "Unrecognised" is canonical, the US "Unrecognized" is accepted).
 var mmStatusSpellings = []struct {
 	spelling string
@@ -134,11 +141,11 @@ var mmStatusSpellings = []struct {
 }
 
 // ParseMMStatus interprets an X-Mms-MM-Status-Code value, ignoring ASCII case and surrounding white
-// space, and returns its canonical spelling. It reports false for a value outside spec §2.3.
+// space, and returns its canonical spelling. It reports false for a value outside TS 23.140 §8.4.2.
 func ParseMMStatus(s string) (MMStatus, bool) {
 	s = strings.TrimSpace(s)
 	for _, r := range mmStatusSpellings {
-		if tokenEqualFold(s, r.spelling) {
+		if lex.TokenEqualFold(s, r.spelling) {
 			return r.status, true
 		}
 	}
@@ -146,10 +153,10 @@ func ParseMMStatus(s string) (MMStatus, bool) {
 }
 
 // ReadStatus is the value of X-Mms-Read-Status in an MM4_read_reply_report.REQ
-// (spec §2.5; 3GPP TS 23.140 §8.4.3).
+// (3GPP TS 23.140 §8.4.3).
 type ReadStatus string
 
-// The X-Mms-Read-Status values of spec §2.5.
+// The X-Mms-Read-Status values of TS 23.140 §8.4.3.
 const (
 	ReadStatusRead    ReadStatus = "Read"
 	ReadStatusDeleted ReadStatus = "Deleted without being read"
@@ -163,7 +170,7 @@ var readStatuses = []ReadStatus{ReadStatusRead, ReadStatusDeleted}
 const maxReadStatusLength = 128
 
 // ParseReadStatus interprets an X-Mms-Read-Status value ignoring ASCII case and all spaces and tabs,
-// so that the C++ implementation's "Deletedwithoutbeingread" is accepted (spec §2.5). It returns the
+// so that the C++ implementation's "Deletedwithoutbeingread" is accepted. It returns the
 // canonical spelling, or false for any other value.
 func ParseReadStatus(s string) (ReadStatus, bool) {
 	if len(s) > maxReadStatusLength {
@@ -171,7 +178,7 @@ func ParseReadStatus(s string) (ReadStatus, bool) {
 	}
 	squeezed := squeezeBlanks(s)
 	for _, r := range readStatuses {
-		if tokenEqualFold(squeezed, squeezeBlanks(string(r))) {
+		if lex.TokenEqualFold(squeezed, squeezeBlanks(string(r))) {
 			return r, true
 		}
 	}
@@ -186,31 +193,4 @@ func squeezeBlanks(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// trimFieldValue removes the RFC 5322 white space (SP and HTAB) around s. It deliberately does not trim
-// other Unicode space, so that a value written by [Message.Header] reads back byte for byte.
-func trimFieldValue(s string) string { return strings.Trim(s, " \t") }
-
-// tokenEqualFold reports whether a and b are equal under ASCII case folding. Header names and MM4
-// tokens are ASCII (RFC 5322 §2.2); unlike strings.EqualFold this does not match, for example, the
-// Kelvin sign against "k".
-func tokenEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if tokenLowerByte(a[i]) != tokenLowerByte(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// tokenLowerByte lower-cases one ASCII letter and leaves every other byte alone.
-func tokenLowerByte(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + ('a' - 'A')
-	}
-	return c
 }

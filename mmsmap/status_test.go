@@ -24,7 +24,7 @@ func TestParseRequestStatus(t *testing.T) {
 		{"Error-network-problem", StatusErrorNetworkProblem},
 		{"Error-content-not-accepted", StatusErrorContentNotAccepted},
 		{"Error-unsupported-message", StatusErrorUnsupportedMessage},
-		// Unknown values are kept, trimmed, as received (spec §2.2: Error-test-failed exists).
+		// Unknown values are kept, trimmed, as received (a real peer sends Error-test-failed).
 		{" Error-test-failed ", "Error-test-failed"},
 		{"Success", "Success"},
 		{"", ""},
@@ -108,7 +108,7 @@ func TestParseMMStatus(t *testing.T) {
 		{"REJECTED", MMStatusRejected, true},
 		{" Deferred ", MMStatusDeferred, true},
 		{"Unrecognised", MMStatusUnrecognised, true},
-		{"Unrecognized", MMStatusUnrecognised, true}, // US spelling, spec §2.3
+		{"Unrecognized", MMStatusUnrecognised, true}, // US spelling
 		{"unrecognized", MMStatusUnrecognised, true},
 		{"Indeterminate", MMStatusIndeterminate, true},
 		{"Forwarded", MMStatusForwarded, true},
@@ -137,7 +137,7 @@ func TestParseReadStatus(t *testing.T) {
 		{" READ ", ReadStatusRead, true},
 		{"Deleted without being read", ReadStatusDeleted, true},
 		{"deleted without being read", ReadStatusDeleted, true},
-		{"Deletedwithoutbeingread", ReadStatusDeleted, true}, // the C++ table's token, spec §2.5
+		{"Deletedwithoutbeingread", ReadStatusDeleted, true}, // a real implementation's token
 		{"Deleted  without\tbeing read", ReadStatusDeleted, true},
 		{"Deleted-without-being-read", "", false},
 		{"Unread", "", false},

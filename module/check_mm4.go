@@ -12,7 +12,7 @@ import (
 	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/foxcpp/maddy/framework/log"
 	"github.com/foxcpp/maddy/framework/module"
-	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
 
 // checkMM4 is the check.mm4 module. It recognises MM4 messages (an
@@ -71,7 +71,7 @@ func (s *checkMM4State) CheckRcpt(context.Context, string) module.CheckResult {
 func (s *checkMM4State) Close() error { return nil }
 
 func (s *checkMM4State) CheckBody(_ context.Context, h textproto.Header, _ buffer.Buffer) module.CheckResult {
-	if !mmsmap.IsMM4(h) {
+	if !mm4.IsMM4(h) {
 		return module.CheckResult{}
 	}
 	peer := s.c.relay.IdentifyPeer(s.meta.Conn)
@@ -80,7 +80,7 @@ func (s *checkMM4State) CheckBody(_ context.Context, h textproto.Header, _ buffe
 		e.CheckName = s.c.Name()
 		return module.CheckResult{Reject: true, Reason: e}
 	}
-	if _, err := mmsmap.Parse(h); err != nil {
+	if _, err := mm4.Parse(h); err != nil {
 		e := errMalformedMM4(err, peer)
 		e.CheckName = s.c.Name()
 		return module.CheckResult{Reject: true, Reason: e}

@@ -22,6 +22,7 @@ import (
 	"github.com/maddy-mms/maddy-mms/internal/reqstore"
 	"github.com/maddy-mms/maddy-mms/internal/seen"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
 )
 
 // Relay is the mms.relay module: the identity of this MMS Relay/Server
@@ -383,8 +384,8 @@ func parsePeer(m *config.Map, node config.Node) (*Peer, error) {
 	if p.Form, err = mmsmap.ParseForm(form); err != nil {
 		return nil, config.NodeErr(node, "address_form: %v", err)
 	}
-	if p.MaxRecipients < 1 || p.MaxRecipients > mmsmap.MaxForwardRecipients {
-		return nil, config.NodeErr(node, "max_recipients must be from 1 to %d", mmsmap.MaxForwardRecipients)
+	if p.MaxRecipients < 1 || p.MaxRecipients > mm3.MaxForwardRecipients {
+		return nil, config.NodeErr(node, "max_recipients must be from 1 to %d", mm3.MaxForwardRecipients)
 	}
 	if p.MaxMessageSize < 1024 {
 		return nil, config.NodeErr(node, "max_message_size must be at least 1K")

@@ -19,6 +19,7 @@ import (
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/reqstore"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
 
 // This file tracks the MM4_forward.REQ we sent (spec §3.2, §7 "State"):
@@ -59,7 +60,7 @@ type pendingResolution struct {
 // prepareResolution looks up the REQ a RES answers and, for an error
 // status, prepares the DSN. It returns nil when the RES answers nothing
 // pending here (unknown transaction, another peer's, already resolved).
-func (r *Relay) prepareResolution(ctx context.Context, peer *Peer, res *mmsmap.Message) (*pendingResolution, error) {
+func (r *Relay) prepareResolution(ctx context.Context, peer *Peer, res *mm4.Message) (*pendingResolution, error) {
 	req, ok, err := r.Store.Get(ctx, peer.Name, res.TransactionID)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,8 @@ import (
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/seen"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
 
 // deliverTarget is the target.mms_deliver module: it delivers MMs for local
@@ -35,7 +37,7 @@ import (
 // For every recipient (canonical `+E164@domain`, see modify.mms_rcpt) the
 // number is looked up in mailbox_table; an unknown subscriber is refused at
 // RCPT. An MM4 request from a configured peer is converted to Internet
-// mail (mmsmap.ToInternetMail) and handed to deliver_to; when it asks for
+// mail (mm3.ToInternetMail) and handed to deliver_to; when it asks for
 // an acknowledgement (X-Mms-Ack-Request: Yes) the matching RES is handed to
 // the peer's send_via target (a durable queue) before the message gets its
 // 250, and it goes only to the peer's configured originator-system address.
@@ -130,7 +132,7 @@ type delivery struct {
 	mailboxes map[string][]string // mailbox → the numbers delivered to it
 	numbers   []string
 
-	msg      *mmsmap.Message
+	msg      *mm4.Message
 	dupKey   string
 	claimed  bool // dupKey claimed in the seen log, not yet added
 	skipNext bool // nothing for next to commit (duplicate or RES)
@@ -193,7 +195,7 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 		d.skipNext = true
 		return nil
 	}
-	if !mmsmap.IsMM4(header) {
+	if !mm4.IsMM4(header) {
 		if d.toSystem {
 			return d.targetErr(550, exterrors.EnhancedCode{5, 7, 1}, "Only MM4 responses are accepted for this address", nil)
 		}
@@ -205,7 +207,7 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 		e.TargetName = d.t.Name()
 		return e
 	}
-	msg, err := mmsmap.Parse(header)
+	msg, err := mm4.Parse(header)
 	if err == nil && d.toSystem && msg.Type.IsRequest() {
 		err = fmt.Errorf("%s is not accepted for the system address", msg.Type)
 	}
@@ -222,7 +224,7 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 
 	if !msg.Type.IsRequest() {
 		d.skipNext = true
-		if msg.Type != mmsmap.ForwardRes {
+		if msg.Type != mm4.ForwardRes {
 			d.log.Msg("MM4 response received and dropped: no such request is sent from here",
 				"status", string(msg.RequestStatus), "status_text", msg.StatusText)
 			return nil
@@ -286,7 +288,7 @@ func onlyTraceFields(h textproto.Header) bool {
 // was delivered (the SMTP client gets it); a partial failure is reported
 // in the status for the RES, naming the recipients that did not get it.
 func (d *delivery) deliverMM(ctx context.Context, header textproto.Header, body buffer.Buffer) (mmsmap.RequestStatus, string, error) {
-	mailHdr, err := mmsmap.ToInternetMail(header, mmsmap.MailView{Domain: d.t.relay.Domains[0], Plan: d.t.relay.Plan})
+	mailHdr, err := mm3.ToInternetMail(header, mm3.MailView{Domain: d.t.relay.Domains[0], Plan: d.t.relay.Plan})
 	if err != nil {
 		return "", "", &exterrors.SMTPError{
 			Code: 554, EnhancedCode: exterrors.EnhancedCode{5, 6, 0},
@@ -350,7 +352,7 @@ func (d *delivery) prepareResponse(status mmsmap.RequestStatus, text string) err
 		d.log.Msg("X-Mms-Originator-System is not an address of this peer; answering its configured address instead",
 			"requested", d.msg.OriginatorSystem, "used", to)
 	}
-	res := mmsmap.NewResponse(d.msg, status, text)
+	res := mm4.NewResponse(d.msg, status, text)
 	res.Version = r.Version
 	res.Sender = r.SystemAddress
 	res.To = []string{to}

@@ -22,6 +22,8 @@ import (
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/reqstore"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
+	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
 )
 
 // sendTarget is the target.mms_send module: it turns Internet mail from
@@ -202,7 +204,7 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if err != nil {
 		return err
 	}
-	clean, err := mmsmap.SevenBitClean(header, rd)
+	clean, err := sevenbit.Clean(header, rd)
 	rd.Close()
 	if err != nil {
 		return err
@@ -213,7 +215,7 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 			return err
 		}
 		var out bytes.Buffer
-		h7, err = mmsmap.SevenBitBody(header, rd, &out)
+		h7, err = sevenbit.Body(header, rd, &out)
 		rd.Close()
 		if err != nil {
 			return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: malformed MIME", err)
@@ -271,7 +273,7 @@ func newID(prefix, domain string) string {
 func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsmap.Address, h textproto.Header, body buffer.Buffer) error {
 	r, peer := d.t.relay, g.peer
 	txID, msgID := newID("t", r.Domains[0]), newID("m", r.Domains[0])
-	fr, err := mmsmap.NewForwardRequest(h, mmsmap.ForwardOptions{
+	fr, err := mm3.NewForwardRequest(h, mm3.ForwardOptions{
 		Version:          peer.Version,
 		TransactionID:    txID,
 		MessageID:        msgID,

@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package mmsmap
+package sevenbit
 
 import (
 	"bufio"
@@ -14,18 +14,16 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
 
-// In this file "spec" is ../shared/spec/mms-over-smtp.md. Its §3.4 asks MM4 to "emit 7-bit-safe
-// content": TS 23.140 §8.4.5 does not promise 8BITMIME or BINARYMIME on MM4, Mbuni base64-encodes
-// every part that is not printable, and the C++ implementation rewrites
-// application/vnd.wap.multipart.* to multipart/*. The MIME rules are RFC 2045 (§6 transfer
-// encodings, §6.8 base64) and RFC 2046 (§5.1 multipart, §5.2.1 message/rfc822).
+// The MIME rules are RFC 2045 (§6 transfer encodings, §6.8 base64) and RFC 2046 (§5.1 multipart,
+// §5.2.1 message/rfc822).
 
-// Limits of SevenBitBody. Work and memory stay proportional to the input, and at most one leaf part
+// Limits of Body. Work and memory stay proportional to the input, and at most one leaf part
 // is held in memory at a time.
 const (
 	// MaxMIMEDepth bounds how deeply multiparts and encapsulated messages may nest.
@@ -41,9 +39,6 @@ const (
 	// maxFiller bounds the preamble or epilogue of a multipart that is kept; a longer one is dropped,
 	// as is one that is not 7-bit clean (RFC 2046 §5.1.1: both are to be ignored).
 	maxFiller = 64 << 10
-	// maxLineOctets is the longest line 7-bit SMTP carries, CRLF excluded (RFC 5321 §4.5.3.1.6,
-	// RFC 5322 §2.1.1).
-	maxLineOctets = 998
 	// base64LineLength is the encoded line length of RFC 2045 §6.8.
 	base64LineLength = 76
 	// maxBoundaryLength is lenient: RFC 2046 §5.1.1 allows 70 characters, some mailers write more.
@@ -52,9 +47,9 @@ const (
 	readBufferSize = 16 << 10
 )
 
-// wapMultipartPrefix starts the WSP multipart media types (spec §5.6: 0x23 mixed, 0x26 alternative,
-// 0x33 related) that an MM1 PDU carries. Mail parsers do not know them: SevenBitBody writes
-// application/vnd.wap.multipart.X as multipart/X, as the C++ implementation does (spec §3.4).
+// wapMultipartPrefix starts the WSP multipart media types (WAP-230 WSP assigned
+// content types 0x23 mixed, 0x26 alternative, 0x33 related) that an MM1 PDU carries. Mail parsers do not know them: Body writes
+// application/vnd.wap.multipart.X as multipart/X, as other MMSCs do.
 const wapMultipartPrefix = "application/vnd.wap.multipart."
 
 // cteKind is how an entity's body relates to its content (RFC 2045 §6).
@@ -65,7 +60,7 @@ const (
 	cteEightBit                       // "8bit" or "binary": the body is the content, and may be 8-bit
 	cteQuotedPrintable                // RFC 2045 §6.7
 	cteBase64                         // RFC 2045 §6.8
-	cteUnknown                        // any other token (x-uuencode, …): SevenBitBody cannot decode it
+	cteUnknown                        // any other token (x-uuencode, …): Body cannot decode it
 )
 
 // transferEncodings are the Content-Transfer-Encoding tokens of RFC 2045 §6.1, in lower case.
@@ -77,13 +72,13 @@ var transferEncodings = map[string]cteKind{
 	"base64":           cteBase64,
 }
 
-// The values SevenBitBody writes into Content-Transfer-Encoding.
+// The values Body writes into Content-Transfer-Encoding.
 const (
 	cteValue7Bit   = "7bit"
 	cteValueBase64 = "base64"
 )
 
-// MIMEError reports a MIME structure that SevenBitBody cannot make 7-bit clean: too deep, too many
+// MIMEError reports a MIME structure that Body cannot make 7-bit clean: too deep, too many
 // parts, a part too large, a malformed header, a multipart without a usable boundary, or 8-bit data
 // under a transfer encoding it cannot decode. It suits a 554 5.6.0 reply (or an MM4 RES with
 // Error-message-format-corrupt).
@@ -101,8 +96,8 @@ func (e *MIMEError) Error() string {
 	return "mmsmap: MIME part " + e.Part + ": " + e.Reason
 }
 
-// SevenBitBody copies the body of the message whose header is h from body to w, re-encoding it so
-// that it is 7-bit clean for MM4 (spec §3.4), and returns the header to send with it.
+// Body copies the body of the message whose header is h from body to w, re-encoding it so
+// that it is 7-bit clean for MM4 (TS 23.140 §8.4.5), and returns the header to send with it.
 //
 // It walks the MIME tree as it streams and keeps its structure, its boundaries, and every part's
 // header fields and their order. A leaf part is 7-bit clean when it holds no octet above 127, no
@@ -126,7 +121,7 @@ func (e *MIMEError) Error() string {
 // preamble or epilogue that is not 7-bit clean, or longer than 64 KiB, is dropped. A multipart
 // whose close delimiter is missing is closed (best effort); one with no delimiter at all is an error.
 //
-// Lines may end in CRLF or LF; what SevenBitBody writes itself ends in CRLF. A message that is
+// Lines may end in CRLF or LF; what Body writes itself ends in CRLF. A message that is
 // already 7-bit clean, and not labelled 8bit or binary anywhere, comes out byte for byte identical,
 // and h is returned unchanged. Otherwise the
 // returned header is h with Content-Type and Content-Transfer-Encoding updated in place (a
@@ -136,7 +131,7 @@ func (e *MIMEError) Error() string {
 // Bounds: MaxMIMEDepth levels, MaxMIMEParts parts, MaxBufferedPart octets per leaf part, 64 KiB per
 // part header. Exceeding one, or a structure it cannot repair, gives a *MIMEError; a read or write
 // error is returned as it is. After an error w may hold part of the output.
-func SevenBitBody(h textproto.Header, body io.Reader, w io.Writer) (textproto.Header, error) {
+func Body(h textproto.Header, body io.Reader, w io.Writer) (textproto.Header, error) {
 	sw := &sevenBitWalker{
 		in:  bufio.NewReaderSize(body, readBufferSize),
 		out: bufio.NewWriter(w),
@@ -171,7 +166,7 @@ type headerFix struct {
 
 func (f headerFix) zero() bool { return f.contentType == "" && f.cte == "" }
 
-// sevenBitWalker holds the state of one SevenBitBody call.
+// sevenBitWalker holds the state of one Body call.
 type sevenBitWalker struct {
 	in  *bufio.Reader
 	out *bufio.Writer
@@ -264,7 +259,7 @@ func (sw *sevenBitWalker) entity(h *textproto.Header, path string, depth int, em
 		return &MIMEError{Part: path, Reason: "nested deeper than " + strconv.Itoa(MaxMIMEDepth) + " levels"}
 	}
 	var fix headerFix
-	ctValue, _ := firstValue(h, "Content-Type")
+	ctValue, _ := lex.FirstValue(h, "Content-Type")
 	if v, ok := rewriteWAPMultipart(ctValue); ok {
 		fix.contentType, ctValue = v, v
 	}
@@ -298,16 +293,16 @@ func (sw *sevenBitWalker) entity(h *textproto.Header, path string, depth int, em
 }
 
 // rewriteWAPMultipart turns a Content-Type value "application/vnd.wap.multipart.X; params" into
-// "multipart/X; params", keeping the parameters as written (spec §3.4).
+// "multipart/X; params", keeping the parameters as written.
 func rewriteWAPMultipart(v string) (string, bool) {
 	mt, params, hasParams := strings.Cut(v, ";")
 	mt = strings.Trim(mt, " \t")
-	if len(mt) <= len(wapMultipartPrefix) || !tokenEqualFold(mt[:len(wapMultipartPrefix)], wapMultipartPrefix) {
+	if len(mt) <= len(wapMultipartPrefix) || !lex.TokenEqualFold(mt[:len(wapMultipartPrefix)], wapMultipartPrefix) {
 		return "", false
 	}
 	sub := mt[len(wapMultipartPrefix):]
 	for i := 0; i < len(sub); i++ {
-		if c := sub[i]; !isAlnumByte(c) && c != '-' && c != '.' && c != '_' && c != '+' {
+		if c := sub[i]; !lex.IsAlnum(c) && c != '-' && c != '.' && c != '_' && c != '+' {
 			return "", false
 		}
 	}
@@ -321,7 +316,7 @@ func rewriteWAPMultipart(v string) (string, bool) {
 // transferEncodingOf returns the kind of h's Content-Transfer-Encoding: its first token, ignoring
 // case; a missing field is 7bit (RFC 2045 §6.1).
 func transferEncodingOf(h *textproto.Header) cteKind {
-	v, ok := firstValue(h, "Content-Transfer-Encoding")
+	v, ok := lex.FirstValue(h, "Content-Transfer-Encoding")
 	if !ok {
 		return cteSevenBit
 	}
@@ -428,7 +423,7 @@ func (sw *sevenBitWalker) headedEntity(path string, depth int) error {
 		return &MIMEError{Part: path, Reason: "malformed header"}
 	}
 	emit := func(fix headerFix) error {
-		if fix.zero() && sevenBitOctets(raw) {
+		if fix.zero() && lex.SevenBitOctets(raw) {
 			if _, err := sw.out.Write(raw); err != nil {
 				return err
 			}
@@ -512,7 +507,7 @@ func (sw *sevenBitWalker) filler() error {
 }
 
 // leaf converts a leaf part: its body is read whole (up to MaxBufferedPart octets), then its header
-// and body are written as the table in the SevenBitBody documentation says.
+// and body are written as the table in the Body documentation says.
 func (sw *sevenBitWalker) leaf(path string, kind cteKind, fix headerFix, emit func(headerFix) error) error {
 	body, eol, err := sw.readBody(path)
 	if err != nil {
@@ -606,19 +601,9 @@ func sevenBitClean(b []byte) bool {
 				return false
 			}
 		default:
-			if line++; line > maxLineOctets {
+			if line++; line > lex.MaxLineOctets {
 				return false
 			}
-		}
-	}
-	return true
-}
-
-// sevenBitOctets reports whether b holds no octet above 127 and no NUL.
-func sevenBitOctets(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 || c == 0 {
-			return false
 		}
 	}
 	return true
@@ -633,7 +618,7 @@ func decodeBase64Leniently(b []byte) []byte {
 		if c == '=' {
 			break
 		}
-		if isAlnumByte(c) || c == '+' || c == '/' {
+		if lex.IsAlnum(c) || c == '+' || c == '/' {
 			alphabet = append(alphabet, c)
 		}
 	}
@@ -670,7 +655,7 @@ func writeBase64Lines(w io.Writer, data []byte) error {
 func headerSevenBit(h *textproto.Header) bool {
 	for f := h.Fields(); f.Next(); {
 		raw, err := f.Raw()
-		if err != nil || !sevenBitOctets(raw) {
+		if err != nil || !lex.SevenBitOctets(raw) {
 			return false
 		}
 	}
@@ -688,9 +673,9 @@ func rebuildHeader(h *textproto.Header, fix headerFix, path string) ([]byte, err
 		key, value := f.Key(), f.Value()
 		replaced := false
 		switch {
-		case fix.contentType != "" && !ctDone && tokenEqualFold(key, "Content-Type"):
+		case fix.contentType != "" && !ctDone && lex.TokenEqualFold(key, "Content-Type"):
 			value, replaced, ctDone = fix.contentType, true, true
-		case fix.cte != "" && tokenEqualFold(key, "Content-Transfer-Encoding"):
+		case fix.cte != "" && lex.TokenEqualFold(key, "Content-Transfer-Encoding"):
 			if cteDone {
 				continue
 			}
@@ -700,19 +685,19 @@ func rebuildHeader(h *textproto.Header, fix headerFix, path string) ([]byte, err
 		if err != nil {
 			return nil, &MIMEError{Part: path, Reason: "header field " + strconv.Quote(key) + ": " + err.Error()}
 		}
-		if !replaced && sevenBitOctets(raw) {
+		if !replaced && lex.SevenBitOctets(raw) {
 			out.Write(raw)
 			continue
 		}
-		if !sevenBitOctets([]byte(value)) {
+		if !lex.SevenBitOctets([]byte(value)) {
 			if value, err = sevenBitValue(key, value); err != nil {
 				return nil, &MIMEError{Part: path, Reason: "header field " + key + ": " + err.Error()}
 			}
 		}
-		out.WriteString(foldField(rawFieldName(raw, key), value))
+		out.WriteString(lex.FoldField(rawFieldName(raw, key), value))
 	}
 	if fix.cte != "" && !cteDone {
-		out.WriteString(foldField("Content-Transfer-Encoding", fix.cte))
+		out.WriteString(lex.FoldField("Content-Transfer-Encoding", fix.cte))
 	}
 	return out.Bytes(), nil
 }
@@ -720,7 +705,7 @@ func rebuildHeader(h *textproto.Header, fix headerFix, path string) ([]byte, err
 // rawFieldName returns a field's name as written in raw, falling back to the canonical key.
 func rawFieldName(raw []byte, key string) string {
 	if i := bytes.IndexByte(raw, ':'); i > 0 {
-		if name := strings.Trim(string(raw[:i]), " \t"); tokenEqualFold(name, key) {
+		if name := strings.Trim(string(raw[:i]), " \t"); lex.TokenEqualFold(name, key) {
 			return name
 		}
 	}
@@ -739,7 +724,7 @@ var addressHeaderFields = []string{"From", "Sender", "Reply-To", "To", "Cc", "Bc
 //   - any other field, and an address field that does not parse: the whole value as RFC 2047 text.
 func sevenBitValue(key, value string) (string, error) {
 	switch {
-	case tokenEqualFold(key, "Content-Type"), tokenEqualFold(key, "Content-Disposition"):
+	case lex.TokenEqualFold(key, "Content-Type"), lex.TokenEqualFold(key, "Content-Disposition"):
 		mt, params, err := mime.ParseMediaType(value)
 		if err != nil {
 			return "", err
@@ -749,12 +734,12 @@ func sevenBitValue(key, value string) (string, error) {
 			return "", errors.New("cannot be written in RFC 2231 form")
 		}
 		return v, nil
-	case containsFold(addressHeaderFields, key):
+	case lex.ContainsFold(addressHeaderFields, key):
 		if v, ok := sevenBitAddressList(value); ok {
 			return v, nil
 		}
 	}
-	return encodeWords(value), nil
+	return lex.EncodeWords(value), nil
 }
 
 // sevenBitAddressList writes an address list with RFC 2047 display names; ok is false when the
@@ -766,38 +751,28 @@ func sevenBitAddressList(value string) (string, bool) {
 	}
 	parts := make([]string, 0, len(list))
 	for _, a := range list {
-		if !sevenBitOctets([]byte(a.Address)) {
+		if !lex.SevenBitOctets([]byte(a.Address)) {
 			return "", false
 		}
-		parts = append(parts, formatMailbox(a.Name, a.Address))
+		parts = append(parts, lex.FormatMailbox(a.Name, a.Address))
 	}
 	return strings.Join(parts, ", "), true
 }
 
-// encodeWords writes text as RFC 2047 encoded-words (Q encoding): charset utf-8 when s is UTF-8,
-// else unknown-8bit (RFC 1428), which tells the reader that the octets' charset is not known.
-func encodeWords(s string) string {
-	charset := "utf-8"
-	if !utf8.ValidString(s) {
-		charset = "unknown-8bit"
-	}
-	return mime.QEncoding.Encode(charset, s)
-}
-
 // cleanNeedles are the words whose presence (in any case) sends a message
-// to SevenBitBody: transfer-encoding labels it would change and the WAP
+// to Body: transfer-encoding labels it would change and the WAP
 // content types it rewrites.
 var cleanNeedles = [][]byte{[]byte("8bit"), []byte("binary"), []byte("vnd.wap.multipart")}
 
-// SevenBitClean reports whether a message needs no work from
-// SevenBitBody: every octet of the body read from r is 7-bit and not NUL,
+// Clean reports whether a message needs no work from
+// Body: every octet of the body read from r is 7-bit and not NUL,
 // no line is longer than 998 octets (RFC 5322 §2.1.1), and nothing in it or
 // in h names an 8bit or binary transfer encoding or a WAP multipart type
 // that would be relabelled or rewritten. It is a streaming scan (the body
 // is read in chunks, never held whole) that lets the common case, a mail
 // client's MIME already base64 where it must be, skip parsing; a false
-// answer only means SevenBitBody has to look.
-func SevenBitClean(h textproto.Header, r io.Reader) (bool, error) {
+// answer only means Body has to look.
+func Clean(h textproto.Header, r io.Reader) (bool, error) {
 	if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); strings.Contains(cte, "8bit") || strings.Contains(cte, "binary") {
 		return false, nil
 	}

@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package mmsmap
+package sevenbit
 
 import (
 	"bufio"
@@ -31,7 +31,7 @@ type sbLeaf struct {
 func (l sbLeaf) String() string { return fmt.Sprintf("%s %q", l.mediaType, l.content) }
 
 // sbSecondParse re-reads a whole message with Go's net/mail and mime/multipart (not go-message, which
-// SevenBitBody uses) and returns its leaves, depth first, each decoded from its transfer encoding.
+// Body uses) and returns its leaves, depth first, each decoded from its transfer encoding.
 func sbSecondParse(msg []byte) ([]sbLeaf, error) {
 	m, err := mail.ReadMessage(bytes.NewReader(msg))
 	if err != nil {
@@ -86,17 +86,52 @@ func sbWalk(ct, cte string, body io.Reader, depth int, leaves *[]sbLeaf) error {
 	return nil
 }
 
-// sbRun runs SevenBitBody on a message given as header and body (LF line ends in the header are
+// sbRun runs Body on a message given as header and body (LF line ends in the header are
 // turned into CRLF; the body is taken as it is) and returns the new header and the whole output.
 func sbRun(t testing.TB, header string, body []byte) (textproto.Header, []byte, error) {
 	t.Helper()
-	h := fwdHeader(t, strings.TrimSuffix(header, "\n"))
+	h := sbHeader(t, strings.TrimSuffix(header, "\n"))
 	var out bytes.Buffer
-	nh, err := SevenBitBody(h, bytes.NewReader(body), &out)
+	nh, err := Body(h, bytes.NewReader(body), &out)
 	if err != nil {
 		return nh, nil, err
 	}
-	return nh, append([]byte(fwdHeaderBytes(t, nh)), out.Bytes()...), nil
+	return nh, append([]byte(sbHeaderBytes(t, nh)), out.Bytes()...), nil
+}
+
+// sbHeader reads a header written with LF line ends.
+func sbHeader(t testing.TB, s string) textproto.Header {
+	t.Helper()
+	s = strings.ReplaceAll(s, "\n", "\r\n") + "\r\n"
+	h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(s)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// sbSplit splits a message into its header and body.
+func sbSplit(t testing.TB, msg []byte) (textproto.Header, []byte) {
+	t.Helper()
+	br := bufio.NewReader(bytes.NewReader(msg))
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, body
+}
+
+func sbHeaderBytes(t testing.TB, h textproto.Header) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := textproto.WriteHeader(&b, h); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // sbCRLF turns LF line ends into CRLF.
@@ -118,7 +153,7 @@ var (
 	sbLatin1 = "caf\xe9 cr\xe8me"
 )
 
-func TestSevenBitBody(t *testing.T) {
+func TestBody(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		header    string // top-level header, LF line ends
@@ -320,11 +355,11 @@ func TestSevenBitBody(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := fwdHeader(t, strings.TrimSuffix(tc.header, "\n"))
-			in := append([]byte(fwdHeaderBytes(t, h)), tc.body...)
+			h := sbHeader(t, strings.TrimSuffix(tc.header, "\n"))
+			in := append([]byte(sbHeaderBytes(t, h)), tc.body...)
 			_, out, err := sbRun(t, tc.header, tc.body)
 			if err != nil {
-				t.Fatalf("SevenBitBody: %v", err)
+				t.Fatalf("Body: %v", err)
 			}
 			if i := sbSevenBit(out); i >= 0 {
 				t.Errorf("output not 7-bit at %d:\n%s", i, out)
@@ -352,26 +387,26 @@ func TestSevenBitBody(t *testing.T) {
 				}
 			}
 			// Idempotent: the output is 7-bit, so it comes out of a second pass unchanged.
-			h2, body2 := fwdSplit(t, out)
+			h2, body2 := sbSplit(t, out)
 			var again bytes.Buffer
-			nh2, err := SevenBitBody(h2, bytes.NewReader(body2), &again)
-			if err != nil || fwdHeaderBytes(t, nh2)+again.String() != string(out) {
+			nh2, err := Body(h2, bytes.NewReader(body2), &again)
+			if err != nil || sbHeaderBytes(t, nh2)+again.String() != string(out) {
 				t.Errorf("second pass: err = %v, changed = %v", err, err == nil)
 			}
 		})
 	}
 }
 
-// TestSevenBitBodyHeaderUntouched checks that the caller's header is not modified and that an
+// TestBodyHeaderUntouched checks that the caller's header is not modified and that an
 // unchanged header is returned as it is.
-func TestSevenBitBodyHeaderUntouched(t *testing.T) {
-	h := fwdHeader(t, "Content-Type: text/plain\nContent-Transfer-Encoding: 8bit")
-	before := fwdHeaderBytes(t, h)
-	nh, err := SevenBitBody(h, strings.NewReader("é"), io.Discard)
+func TestBodyHeaderUntouched(t *testing.T) {
+	h := sbHeader(t, "Content-Type: text/plain\nContent-Transfer-Encoding: 8bit")
+	before := sbHeaderBytes(t, h)
+	nh, err := Body(h, strings.NewReader("é"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fwdHeaderBytes(t, h) != before {
+	if sbHeaderBytes(t, h) != before {
 		t.Error("the caller's header was modified")
 	}
 	if nh.Get("Content-Transfer-Encoding") != "base64" {
@@ -379,7 +414,7 @@ func TestSevenBitBodyHeaderUntouched(t *testing.T) {
 	}
 }
 
-func TestSevenBitBodyErrors(t *testing.T) {
+func TestBodyErrors(t *testing.T) {
 	nest := func(n int) (string, []byte) {
 		var b strings.Builder
 		for i := 1; i < n; i++ {
@@ -457,33 +492,33 @@ func TestSevenBitBodyErrors(t *testing.T) {
 		}
 	})
 	t.Run("part too large", func(t *testing.T) {
-		h := fwdHeader(t, "Content-Type: application/octet-stream")
+		h := sbHeader(t, "Content-Type: application/octet-stream")
 		body := io.LimitReader(sbRepeat('a'), MaxBufferedPart+1)
 		var me *MIMEError
-		if _, err := SevenBitBody(h, body, io.Discard); !errors.As(err, &me) {
+		if _, err := Body(h, body, io.Discard); !errors.As(err, &me) {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("read error", func(t *testing.T) {
-		h := fwdHeader(t, "Content-Type: multipart/mixed; boundary=x")
+		h := sbHeader(t, "Content-Type: multipart/mixed; boundary=x")
 		boom := errors.New("boom")
 		r := io.MultiReader(strings.NewReader("--x\r\nContent-Type: text/plain\r\n\r\nabc"), sbErrReader{boom})
-		if _, err := SevenBitBody(h, r, io.Discard); !errors.Is(err, boom) {
+		if _, err := Body(h, r, io.Discard); !errors.Is(err, boom) {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("write error", func(t *testing.T) {
-		h := fwdHeader(t, "Content-Type: text/plain")
+		h := sbHeader(t, "Content-Type: text/plain")
 		boom := errors.New("boom")
-		if _, err := SevenBitBody(h, strings.NewReader("abc"), sbErrWriter{boom}); !errors.Is(err, boom) {
+		if _, err := Body(h, strings.NewReader("abc"), sbErrWriter{boom}); !errors.Is(err, boom) {
 			t.Errorf("err = %v", err)
 		}
 	})
 }
 
-// TestSevenBitBodyLarge: a 5 MB binary part is re-encoded in bounded time, and long lines without
+// TestBodyLarge: a 5 MB binary part is re-encoded in bounded time, and long lines without
 // line ends are read in pieces.
-func TestSevenBitBodyLarge(t *testing.T) {
+func TestBodyLarge(t *testing.T) {
 	data := make([]byte, 5<<20)
 	for i := range data {
 		data[i] = byte(i*7 + i>>8)
@@ -529,10 +564,10 @@ type sbErrWriter struct{ err error }
 
 func (w sbErrWriter) Write([]byte) (int, error) { return 0, w.err }
 
-// FuzzSevenBitBody: SevenBitBody never panics; it fails only with a *MIMEError; on success its output
-// is 7-bit, still reads as a message wherever the input did, and passes through SevenBitBody again
-// unchanged (it re-parses to itself). Seeds are in testdata/fuzz/FuzzSevenBitBody.
-func FuzzSevenBitBody(f *testing.F) {
+// FuzzBody: Body never panics; it fails only with a *MIMEError; on success its output
+// is 7-bit, still reads as a message wherever the input did, and passes through Body again
+// unchanged (it re-parses to itself). Seeds are in testdata/fuzz/FuzzBody.
+func FuzzBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		br := bufio.NewReader(bytes.NewReader(msg))
 		h, err := textproto.ReadHeader(br)
@@ -540,7 +575,7 @@ func FuzzSevenBitBody(f *testing.F) {
 			return
 		}
 		var out bytes.Buffer
-		nh, err := SevenBitBody(h, br, &out)
+		nh, err := Body(h, br, &out)
 		if err != nil {
 			var me *MIMEError
 			if !errors.As(err, &me) {
@@ -562,7 +597,7 @@ func FuzzSevenBitBody(f *testing.F) {
 			}
 		}
 		var again bytes.Buffer
-		nh2, err := SevenBitBody(nh, bytes.NewReader(out.Bytes()), &again)
+		nh2, err := Body(nh, bytes.NewReader(out.Bytes()), &again)
 		if err != nil {
 			t.Fatalf("second pass: %v\n%q", err, whole)
 		}
@@ -574,25 +609,25 @@ func FuzzSevenBitBody(f *testing.F) {
 	})
 }
 
-// TestSevenBitCleanChunks puts a word that must be found across the scan's
+// TestCleanChunks puts a word that must be found across the scan's
 // 32 KiB chunk boundary, at every offset around it.
-func TestSevenBitCleanChunks(t *testing.T) {
+func TestCleanChunks(t *testing.T) {
 	var h textproto.Header
 	h.Set("Content-Type", `multipart/mixed; boundary="b"`)
 	line := strings.Repeat("A", 58) + "\r\n"
 	for n := 32*1024 - 40; n < 32*1024+40; n++ {
 		pad := strings.Repeat(line, n/len(line)) + strings.Repeat("B", n%len(line))
 		body := pad + "Content-Transfer-Encoding: BINARY\r\n"
-		if got, err := SevenBitClean(h, strings.NewReader(body)); err != nil || got {
-			t.Fatalf("word after %d octets: SevenBitClean = %v, %v; want false", n, got, err)
+		if got, err := Clean(h, strings.NewReader(body)); err != nil || got {
+			t.Fatalf("word after %d octets: Clean = %v, %v; want false", n, got, err)
 		}
-		if got, err := SevenBitClean(h, strings.NewReader(pad+"\r\n")); err != nil || !got {
-			t.Fatalf("clean body of %d octets: SevenBitClean = %v, %v; want true", n, got, err)
+		if got, err := Clean(h, strings.NewReader(pad+"\r\n")); err != nil || !got {
+			t.Fatalf("clean body of %d octets: Clean = %v, %v; want true", n, got, err)
 		}
 	}
 }
 
-func TestSevenBitClean(t *testing.T) {
+func TestClean(t *testing.T) {
 	hdr := func(ct, cte string) textproto.Header {
 		var h textproto.Header
 		if ct != "" {
@@ -620,18 +655,18 @@ func TestSevenBitClean(t *testing.T) {
 		{"part labelled binary", hdr(`multipart/mixed; boundary="b"`, ""), strings.Replace(mixed, "base64", "BINARY", 1), false},
 		{"wap multipart", hdr(`application/vnd.wap.multipart.related; boundary="b"`, ""), mixed, false},
 	} {
-		if got, err := SevenBitClean(tc.h, iotest.OneByteReader(strings.NewReader(tc.body))); err != nil || got != tc.want {
-			t.Errorf("%s: SevenBitClean = %v, %v; want %v", tc.name, got, err, tc.want)
+		if got, err := Clean(tc.h, iotest.OneByteReader(strings.NewReader(tc.body))); err != nil || got != tc.want {
+			t.Errorf("%s: Clean = %v, %v; want %v", tc.name, got, err, tc.want)
 		}
 
 		if !tc.want {
 			continue
 		}
-		// Whatever the fast path lets through, SevenBitBody leaves alone.
+		// Whatever the fast path lets through, Body leaves alone.
 		var out bytes.Buffer
-		h2, err := SevenBitBody(tc.h, strings.NewReader(tc.body), &out)
+		h2, err := Body(tc.h, strings.NewReader(tc.body), &out)
 		if err != nil || out.String() != tc.body || h2.Get("Content-Transfer-Encoding") != tc.h.Get("Content-Transfer-Encoding") {
-			t.Errorf("%s: SevenBitBody changed a clean message: %v\n%q", tc.name, err, out.String())
+			t.Errorf("%s: Body changed a clean message: %v\n%q", tc.name, err, out.String())
 		}
 	}
 }

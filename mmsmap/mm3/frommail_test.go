@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package mmsmap
+package mm3
 
 import (
 	"bufio"
@@ -22,18 +22,25 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
+	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
 )
 
 // updateGolden rewrites the files under testdata/golden: go test ./mmsmap -run Golden -update
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // fwdPlan is a NANP number plan for the tests of this file.
-var fwdPlan = NumberPlan{CountryCode: "1", InternationalPrefixes: []string{"011"}, NationalPrefixes: []string{"1"},
+var fwdPlan = mmsmap.NumberPlan{CountryCode: "1", InternationalPrefixes: []string{"011"}, NationalPrefixes: []string{"1"},
 	NationalLengths: []int{10}, BareInternational: true}
 
 var fwdNow = time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC)
 
-func fwdNumber(n string) Address { return Address{Type: TypePLMN, Value: n, TypeName: "PLMN"} }
+func fwdNumber(n string) mmsmap.Address {
+	return mmsmap.Address{Type: mmsmap.TypePLMN, Value: n, TypeName: "PLMN"}
+}
 
 // fwdOptions are the options of most tests: one recipient at a German peer, acks and the default form.
 func fwdOptions() ForwardOptions {
@@ -45,8 +52,8 @@ func fwdOptions() ForwardOptions {
 		OriginatorSystem: "system-user@mms.example.net",
 		Sender:           fwdNumber("+15550001111"),
 		SenderDomain:     "mms.example.net",
-		Recipients:       []Address{fwdNumber("+4915112345678")},
-		Form:             FormPLMN,
+		Recipients:       []mmsmap.Address{fwdNumber("+4915112345678")},
+		Form:             mmsmap.FormPLMN,
 		PeerDomain:       "mms.mnc001.mcc262.gprs",
 		Plan:             fwdPlan,
 		Now:              fwdNow,
@@ -88,7 +95,7 @@ func fwdHeaderBytes(t testing.TB, h textproto.Header) string {
 	return b.String()
 }
 
-// fwdConvert runs the whole outbound path on a mail: NewForwardRequest, then SevenBitBody. It returns
+// fwdConvert runs the whole outbound path on a mail: NewForwardRequest, then sevenbit.Body. It returns
 // the request and the message to send (header and body).
 func fwdConvert(t testing.TB, mail []byte, o ForwardOptions) (*ForwardRequest, []byte) {
 	t.Helper()
@@ -98,14 +105,14 @@ func fwdConvert(t testing.TB, mail []byte, o ForwardOptions) (*ForwardRequest, [
 		t.Fatalf("NewForwardRequest: %v", err)
 	}
 	var out bytes.Buffer
-	hdr, err := SevenBitBody(req.Header, bytes.NewReader(body), &out)
+	hdr, err := sevenbit.Body(req.Header, bytes.NewReader(body), &out)
 	if err != nil {
-		t.Fatalf("SevenBitBody: %v", err)
+		t.Fatalf("sevenbit.Body: %v", err)
 	}
 	return req, append([]byte(fwdHeaderBytes(t, hdr)), out.Bytes()...)
 }
 
-// fwdTranscript writes an envelope and message as in spec §3.6.
+// fwdTranscript writes an envelope and message as an SMTP transaction (TS 23.140 §8.4.5).
 func fwdTranscript(req *ForwardRequest, msg []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("MAIL FROM:<" + req.MailFrom + ">\r\n")
@@ -126,18 +133,18 @@ var fwdGoldenCases = []struct {
 	{"forward-req-basic", func(*ForwardOptions) {}},
 	{"forward-req-mapping", func(o *ForwardOptions) {
 		o.DeliveryReport = true
-		o.Recipients = []Address{fwdNumber("+15550002222"), fwdNumber("+15550009999")}
+		o.Recipients = []mmsmap.Address{fwdNumber("+15550002222"), fwdNumber("+15550009999")}
 		o.PeerDomain = "mms.peer.example"
 	}},
 	{"forward-req-8bit", func(*ForwardOptions) {}},
 	{"forward-req-wap", func(o *ForwardOptions) {
-		o.Form = FormE164NoPlus
+		o.Form = mmsmap.FormE164NoPlus
 		o.AckRequest, o.OriginatorSystem = false, ""
-		o.Recipients = []Address{fwdNumber("+4915112345678")}
+		o.Recipients = []mmsmap.Address{fwdNumber("+4915112345678")}
 	}},
 	{"forward-req-7bit", func(o *ForwardOptions) {
-		o.Form = FormE164
-		o.Recipients = []Address{fwdNumber("+4915112345678"), fwdNumber("+4915112345678")}
+		o.Form = mmsmap.FormE164
+		o.Recipients = []mmsmap.Address{fwdNumber("+4915112345678"), fwdNumber("+4915112345678")}
 	}},
 }
 
@@ -169,7 +176,7 @@ func TestForwardGolden(t *testing.T) {
 				t.Errorf("message is not 7-bit at offset %d", i)
 			}
 			reqHeader, _ := fwdSplit(t, msg)
-			if _, err := Parse(reqHeader); err != nil {
+			if _, err := mm4.Parse(reqHeader); err != nil {
 				t.Errorf("Parse(REQ): %v", err)
 			}
 		})
@@ -177,7 +184,7 @@ func TestForwardGolden(t *testing.T) {
 }
 
 // TestForwardHeaderOrder checks the exact field names and order of a REQ, independently of the
-// golden files (spec §7 "Emission").
+// golden files (TS 23.140 §8.4.1, §8.4.4).
 func TestForwardHeaderOrder(t *testing.T) {
 	mail := fwdHeader(t, `Received: from x by y; Tue, 01 Jul 2025 09:00:00 +0000
 Content-Type: text/plain; charset=us-ascii
@@ -200,8 +207,8 @@ Content-ID: <body@client.example>`)
 		raw, _ := f.Raw()
 		names = append(names, string(raw[:bytes.IndexByte(raw, ':')]))
 	}
-	want := []string{HdrVersion, HdrMessageType, HdrTransactionID, HdrMessageID, HdrDeliveryReport,
-		HdrPriority, HdrReadReply, HdrAckRequest, HdrOriginatorSystem,
+	want := []string{mm4.HdrVersion, mm4.HdrMessageType, mm4.HdrTransactionID, mm4.HdrMessageID, mm4.HdrDeliveryReport,
+		mm4.HdrPriority, mm4.HdrReadReply, mm4.HdrAckRequest, mm4.HdrOriginatorSystem,
 		"Sender", "From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
 		"Content-Type", "In-Reply-To", "Content-ID"}
 	if strings.Join(names, "|") != strings.Join(want, "|") {
@@ -281,7 +288,7 @@ func TestForwardMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := Parse(req.Header)
+			m, err := mm4.Parse(req.Header)
 			if err != nil {
 				t.Fatalf("Parse(REQ): %v", err)
 			}
@@ -305,7 +312,7 @@ func TestForwardRecipients(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		fields     string
-		form       Form
+		form       mmsmap.Form
 		recipients []string
 		wantTo     string // "" for none
 		wantCc     string
@@ -322,7 +329,7 @@ func TestForwardRecipients(t *testing.T) {
 		{
 			name:       "number forms",
 			fields:     "To: 15550002222@mms.example.net, *123@mms.example.net, 12345",
-			form:       FormE164NoPlus,
+			form:       mmsmap.FormE164NoPlus,
 			recipients: []string{"+15550002222"},
 			wantTo:     "15550002222@mms.mnc001.mcc262.gprs, *123@mms.mnc001.mcc262.gprs, 12345@mms.mnc001.mcc262.gprs",
 			wantRcpt:   []string{"15550002222@mms.mnc001.mcc262.gprs"},
@@ -389,7 +396,7 @@ func TestForwardRecipients(t *testing.T) {
 			if strings.Contains(strings.ToLower(text), "bcc") || strings.Contains(text, "9999") && !strings.Contains(tc.wantTo, "9999") {
 				t.Errorf("a Bcc recipient leaks into the header:\n%s", text)
 			}
-			if _, err := Parse(req.Header); err != nil {
+			if _, err := mm4.Parse(req.Header); err != nil {
 				t.Errorf("Parse(REQ): %v", err)
 			}
 		})
@@ -484,14 +491,14 @@ func TestForwardDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := parseMM4Date(req.Header.Get("Date"))
+	d, err := lex.ParseDate(req.Header.Get("Date"))
 	if err != nil || time.Since(d) > time.Minute {
 		t.Errorf("Date = %q", req.Header.Get("Date"))
 	}
-	if got := req.Header.Get(HdrAckRequest); got != "No" {
+	if got := req.Header.Get(mm4.HdrAckRequest); got != "No" {
 		t.Errorf("X-Mms-Ack-Request = %q, want No", got)
 	}
-	if req.Header.Has(HdrOriginatorSystem) {
+	if req.Header.Has(mm4.HdrOriginatorSystem) {
 		t.Error("X-Mms-Originator-System written without a value")
 	}
 	if got := req.Header.Get("From"); got != "+15550001111/TYPE=PLMN@mms.example.net" {
@@ -531,22 +538,24 @@ func TestForwardErrors(t *testing.T) {
 	}{
 		{"no recipients", "", func(o *ForwardOptions) { o.Recipients = nil }, "RCPT TO"},
 		{"too many recipients", "", func(o *ForwardOptions) {
-			o.Recipients = make([]Address, MaxForwardRecipients+1)
+			o.Recipients = make([]mmsmap.Address, MaxForwardRecipients+1)
 			for i := range o.Recipients {
 				o.Recipients[i] = fwdNumber("+1555" + strconv.Itoa(1000000+i))
 			}
 		}, "RCPT TO"},
-		{"recipient not normalised", "", func(o *ForwardOptions) { o.Recipients = []Address{fwdNumber("5550002222")} }, "RCPT TO"},
+		{"recipient not normalised", "", func(o *ForwardOptions) { o.Recipients = []mmsmap.Address{fwdNumber("5550002222")} }, "RCPT TO"},
 		{"recipient e-mail", "", func(o *ForwardOptions) {
-			o.Recipients = []Address{{Type: TypeEmail, Value: "bob", Domain: "example.com"}}
+			o.Recipients = []mmsmap.Address{{Type: mmsmap.TypeEmail, Value: "bob", Domain: "example.com"}}
 		}, "RCPT TO"},
-		{"recipient CRLF", "", func(o *ForwardOptions) { o.Recipients = []Address{fwdNumber("+1555\r\nRSET")} }, "RCPT TO"},
+		{"recipient CRLF", "", func(o *ForwardOptions) { o.Recipients = []mmsmap.Address{fwdNumber("+1555\r\nRSET")} }, "RCPT TO"},
 		{"recipient short code CRLF", "", func(o *ForwardOptions) {
-			o.Recipients = []Address{{Type: TypeShortCode, Value: "123\r\nDATA"}}
+			o.Recipients = []mmsmap.Address{{Type: mmsmap.TypeShortCode, Value: "123\r\nDATA"}}
 		}, "RCPT TO"},
-		{"recipient zero", "", func(o *ForwardOptions) { o.Recipients = []Address{{}} }, "RCPT TO"},
-		{"sender missing", "", func(o *ForwardOptions) { o.Sender = Address{} }, "MAIL FROM"},
-		{"sender e-mail", "", func(o *ForwardOptions) { o.Sender = Address{Type: TypeEmail, Value: "a", Domain: "b.example"} }, "MAIL FROM"},
+		{"recipient zero", "", func(o *ForwardOptions) { o.Recipients = []mmsmap.Address{{}} }, "RCPT TO"},
+		{"sender missing", "", func(o *ForwardOptions) { o.Sender = mmsmap.Address{} }, "MAIL FROM"},
+		{"sender e-mail", "", func(o *ForwardOptions) {
+			o.Sender = mmsmap.Address{Type: mmsmap.TypeEmail, Value: "a", Domain: "b.example"}
+		}, "MAIL FROM"},
 		{"sender not normalised", "", func(o *ForwardOptions) { o.Sender = fwdNumber("015550001111") }, "MAIL FROM"},
 		{"sender too long", "", func(o *ForwardOptions) { o.Sender = fwdNumber("+1555000111122223333") }, "MAIL FROM"},
 		{"sender CRLF", "", func(o *ForwardOptions) { o.Sender = fwdNumber("+1555\r\n") }, "MAIL FROM"},
@@ -554,20 +563,20 @@ func TestForwardErrors(t *testing.T) {
 		{"sender domain missing", "", func(o *ForwardOptions) { o.SenderDomain = "" }, "MAIL FROM"},
 		{"peer domain CRLF", "", func(o *ForwardOptions) { o.PeerDomain = "peer.example\r\n" }, "RCPT TO"},
 		{"peer domain bad", "", func(o *ForwardOptions) { o.PeerDomain = "peer..example" }, "RCPT TO"},
-		{"unknown form", "", func(o *ForwardOptions) { o.Form = Form(9) }, "RCPT TO"},
-		{"version missing", "", func(o *ForwardOptions) { o.Version = "" }, HdrVersion},
-		{"version CRLF", "", func(o *ForwardOptions) { o.Version = "6.10.0" + inject }, HdrVersion},
-		{"transaction ID missing", "", func(o *ForwardOptions) { o.TransactionID = "" }, HdrTransactionID},
-		{"transaction ID CRLF", "", func(o *ForwardOptions) { o.TransactionID = inject }, HdrTransactionID},
-		{"transaction ID LF", "", func(o *ForwardOptions) { o.TransactionID = "a\nb" }, HdrTransactionID},
-		{"transaction ID NUL", "", func(o *ForwardOptions) { o.TransactionID = "a\x00b" }, HdrTransactionID},
-		{"transaction ID non-ASCII", "", func(o *ForwardOptions) { o.TransactionID = "café" }, HdrTransactionID},
-		{"transaction ID too long", "", func(o *ForwardOptions) { o.TransactionID = strings.Repeat("t", 5000) }, HdrTransactionID},
-		{"message ID missing", "", func(o *ForwardOptions) { o.MessageID = "" }, HdrMessageID},
-		{"message ID CRLF", "", func(o *ForwardOptions) { o.MessageID = inject }, HdrMessageID},
-		{"originator system CRLF", "", func(o *ForwardOptions) { o.OriginatorSystem = "a@b.example" + inject }, HdrOriginatorSystem},
-		{"originator system not a mailbox", "", func(o *ForwardOptions) { o.OriginatorSystem = "system-user" }, HdrOriginatorSystem},
-		{"ack without originator system", "", func(o *ForwardOptions) { o.OriginatorSystem = "" }, HdrOriginatorSystem},
+		{"unknown form", "", func(o *ForwardOptions) { o.Form = mmsmap.Form(9) }, "RCPT TO"},
+		{"version missing", "", func(o *ForwardOptions) { o.Version = "" }, mm4.HdrVersion},
+		{"version CRLF", "", func(o *ForwardOptions) { o.Version = "6.10.0" + inject }, mm4.HdrVersion},
+		{"transaction ID missing", "", func(o *ForwardOptions) { o.TransactionID = "" }, mm4.HdrTransactionID},
+		{"transaction ID CRLF", "", func(o *ForwardOptions) { o.TransactionID = inject }, mm4.HdrTransactionID},
+		{"transaction ID LF", "", func(o *ForwardOptions) { o.TransactionID = "a\nb" }, mm4.HdrTransactionID},
+		{"transaction ID NUL", "", func(o *ForwardOptions) { o.TransactionID = "a\x00b" }, mm4.HdrTransactionID},
+		{"transaction ID non-ASCII", "", func(o *ForwardOptions) { o.TransactionID = "café" }, mm4.HdrTransactionID},
+		{"transaction ID too long", "", func(o *ForwardOptions) { o.TransactionID = strings.Repeat("t", 5000) }, mm4.HdrTransactionID},
+		{"message ID missing", "", func(o *ForwardOptions) { o.MessageID = "" }, mm4.HdrMessageID},
+		{"message ID CRLF", "", func(o *ForwardOptions) { o.MessageID = inject }, mm4.HdrMessageID},
+		{"originator system CRLF", "", func(o *ForwardOptions) { o.OriginatorSystem = "a@b.example" + inject }, mm4.HdrOriginatorSystem},
+		{"originator system not a mailbox", "", func(o *ForwardOptions) { o.OriginatorSystem = "system-user" }, mm4.HdrOriginatorSystem},
+		{"ack without originator system", "", func(o *ForwardOptions) { o.OriginatorSystem = "" }, mm4.HdrOriginatorSystem},
 		{"Sensitivity private", "Sensitivity: Private", nil, "Sensitivity"},
 		{"Sensitivity personal", "Sensitivity:  personal ", nil, "Sensitivity"},
 		{"bad To", "To: <unterminated", nil, "To"},
@@ -597,9 +606,9 @@ func TestForwardErrors(t *testing.T) {
 			if elapsed := time.Since(start); elapsed > time.Second {
 				t.Errorf("took %v", elapsed)
 			}
-			var fe *FieldError
+			var fe *mm4.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v (%T), req = %+v; want a *FieldError", err, err, req)
+				t.Fatalf("err = %v (%T), req = %+v; want a *mm4.FieldError", err, err, req)
 			}
 			if fe.Field != tc.field {
 				t.Errorf("Field = %q, want %q (%v)", fe.Field, tc.field, err)
@@ -614,8 +623,8 @@ func TestForwardErrors(t *testing.T) {
 // TestForwardHostileScale: 10,000 envelope recipients are refused, 1000 are fine; 10,000 To
 // addresses give a To over its limit; all in bounded time.
 func TestForwardHostileScale(t *testing.T) {
-	numbers := func(n int) []Address {
-		out := make([]Address, n)
+	numbers := func(n int) []mmsmap.Address {
+		out := make([]mmsmap.Address, n)
 		for i := range out {
 			out[i] = fwdNumber("+1555" + strconv.Itoa(1000000+i))
 		}
@@ -645,9 +654,9 @@ func TestForwardHostileScale(t *testing.T) {
 			to.WriteString("+1555" + strconv.Itoa(1000000+i) + "@mms.example.net")
 		}
 		_, err = NewForwardRequest(fwdHeader(t, to.String()), fwdOptions())
-		var fe *FieldError
+		var fe *mm4.FieldError
 		if !errors.As(err, &fe) || fe.Field != "To" {
-			t.Errorf("%d To addresses: err = %v, want a *FieldError for To", n, err)
+			t.Errorf("%d To addresses: err = %v, want a *mm4.FieldError for To", n, err)
 		}
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {

@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package mmsmap
+package mm3
 
 import (
 	"bufio"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap"
 )
 
 func mailHeader(t *testing.T, s string) textproto.Header {
@@ -33,7 +35,7 @@ func headerText(t *testing.T, h textproto.Header) string {
 	return b.String()
 }
 
-var nanp = NumberPlan{CountryCode: "1", InternationalPrefixes: []string{"011"}, NationalPrefixes: []string{"1"},
+var nanp = mmsmap.NumberPlan{CountryCode: "1", InternationalPrefixes: []string{"011"}, NationalPrefixes: []string{"1"},
 	NationalLengths: []int{10}, ShortCodeMaxLength: 6, BareInternational: true}
 
 func TestToInternetMail(t *testing.T) {

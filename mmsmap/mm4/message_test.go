@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package mmsmap
+package mm4
 
 import (
 	"bufio"
@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
 
 // rawHeader joins header lines with CRLF and ends the header section.
@@ -75,7 +78,7 @@ func sameMessage(a, b *Message) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// Sample headers, one per type, modelled on spec §3.6 (Play + Mbuni + the C++ encoder).
+// Sample headers, one per type, modelled on real traffic (Play, Mbuni and a C++ encoder).
 var (
 	sampleForwardReq = []string{
 		"X-Mms-3GPP-MMS-Version: 5.5.0",
@@ -193,7 +196,7 @@ func TestParseAllMM4Types(t *testing.T) {
 			MessageID:        "g2q12345abcd151@mms.example.pl",
 			RawTransactionID: `"48123451234512345@mms.example.pl"`,
 			RawMessageID:     `"g2q12345abcd151@mms.example.pl"`,
-			RequestStatus:    StatusOk,
+			RequestStatus:    mmsmap.StatusOk,
 			StatusText:       "Message accepted",
 			Sender:           "system-user@mms.mnc001.mcc262.gprs",
 			To:               []string{"system-user@mms.mnc006.mcc260.gprs"},
@@ -208,7 +211,7 @@ func TestParseAllMM4Types(t *testing.T) {
 			AckRequest:            true,
 			OriginatorSystem:      "system-user@mms.mnc001.mcc262.gprs",
 			ForwardToOriginatorUA: true,
-			MMStatus:              MMStatusRetrieved,
+			MMStatus:              mmsmap.MMStatusRetrieved,
 			MMStatusExtension:     "RejectionByMMSRecipient",
 			StatusText:            "retrieved by handset",
 			From:                  "+491510000002/TYPE=PLMN@mms.mnc001.mcc262.gprs",
@@ -223,7 +226,7 @@ func TestParseAllMM4Types(t *testing.T) {
 			MessageID:        "g2q12345abcd151@mms.example.pl",
 			RawTransactionID: "dr-0001@mms.mnc001.mcc262.gprs",
 			RawMessageID:     `"g2q12345abcd151@mms.example.pl"`,
-			RequestStatus:    StatusErrorMessageNotFound,
+			RequestStatus:    mmsmap.StatusErrorMessageNotFound,
 		}},
 		{"read_reply_report.REQ", sampleReadReplyReq, Message{
 			Type:             ReadReplyReportReq,
@@ -232,7 +235,7 @@ func TestParseAllMM4Types(t *testing.T) {
 			MessageID:        "g2q12345abcd151@mms.example.pl",
 			RawTransactionID: "rr-0001",
 			RawMessageID:     "g2q12345abcd151@mms.example.pl",
-			ReadStatus:       ReadStatusDeleted,
+			ReadStatus:       mmsmap.ReadStatusDeleted,
 			From:             "+491510000002/TYPE=PLMN@mms.mnc001.mcc262.gprs",
 			To:               []string{"+48600000001/TYPE=PLMN@mms.mnc006.mcc260.gprs"},
 			Date:             time.Date(2025, 7, 1, 11, 0, 0, 0, time.UTC),
@@ -263,7 +266,7 @@ func TestParseAllMM4Types(t *testing.T) {
 	}
 }
 
-// TestParseMandatoryMM4Fields removes each mandatory field in turn (spec §2.1–§2.6, with Date and
+// TestParseMandatoryMM4Fields removes each mandatory field in turn (TS 23.140 §8.4.1–§8.4.3, with Date and
 // Content-Type optional on input) and expects a FieldError naming it.
 func TestParseMandatoryMM4Fields(t *testing.T) {
 	tests := []struct {
@@ -559,7 +562,7 @@ func TestParseMM4BadValues(t *testing.T) {
 	m, err := Parse(readHeader(t, rawHeader(
 		"X-Mms-3GPP-MMS-Version: 6.3.0", "X-Mms-Message-Type: MM4_read_reply_report.REQ", ids[0], ids[1],
 		"From: a@example.com", "To: b@example.com", "X-Mms-MM-Read-Status: Read")))
-	if err != nil || m.ReadStatus != ReadStatusRead {
+	if err != nil || m.ReadStatus != mmsmap.ReadStatusRead {
 		t.Errorf("X-Mms-MM-Read-Status: %v, %+v", err, m)
 	}
 }
@@ -743,7 +746,7 @@ func TestHeaderGolden(t *testing.T) {
 			RawTransactionID: `"48123451234512345@mms.example.pl"`,
 			MessageID:        "g2q12345abcd151@mms.example.pl",
 			RawMessageID:     `"g2q12345abcd151@mms.example.pl"`,
-			RequestStatus:    StatusOk,
+			RequestStatus:    mmsmap.StatusOk,
 			StatusText:       "Message accepted",
 			Sender:           "system-user@mms.mnc001.mcc262.gprs",
 			To:               []string{"system-user@mms.mnc006.mcc260.gprs"},
@@ -766,7 +769,7 @@ func TestHeaderGolden(t *testing.T) {
 			Version:         "6.10.0",
 			TransactionID:   "rr-0001",
 			MessageID:       "not written for this type",
-			RequestStatus:   StatusErrorMessageNotFound,
+			RequestStatus:   mmsmap.StatusErrorMessageNotFound,
 			StatusText:      "no such message",
 			Sender:          "system-user@mms.mnc006.mcc260.gprs",
 			To:              []string{"system-user@mms.mnc001.mcc262.gprs"},
@@ -805,7 +808,7 @@ func TestHeaderGolden(t *testing.T) {
 			ReadReply:                  false, // omitted
 			ForwardToOriginatorUA:      true,  // not a forward.REQ field: omitted
 			ForwardCounter:             3,
-			RequestStatus:              StatusOk, // not a REQ field: omitted
+			RequestStatus:              mmsmap.StatusOk, // not a REQ field: omitted
 			RFC822MessageID:            "<req1@mms.example.net>",
 		}, "X-Mms-3GPP-MMS-Version: 6.10.0\r\n" +
 			"X-Mms-Message-Type: MM4_forward.REQ\r\n" +
@@ -865,7 +868,7 @@ func roundTripMessages() []*Message {
 		{
 			Type: ForwardRes, Version: "6.10.0",
 			TransactionID: "T1", RawTransactionID: `"T1"`, MessageID: "other-id", RawMessageID: "other-id",
-			RequestStatus: StatusErrorServiceDenied, StatusText: "Service denied",
+			RequestStatus: mmsmap.StatusErrorServiceDenied, StatusText: "Service denied",
 			Sender: "system-user@mms.example.com", To: []string{"system-user@mms.example.net"},
 			Date: date, RFC822MessageID: "<res1@mms.example.com>",
 		},
@@ -873,26 +876,26 @@ func roundTripMessages() []*Message {
 			Type: DeliveryReportReq, Version: "6.10.0",
 			TransactionID: "DR1", RawTransactionID: "DR1", MessageID: "M1@mms.example.net", RawMessageID: `"M1@mms.example.net"`,
 			AckRequest: false, OriginatorSystem: "system-user@mms.example.com", ForwardToOriginatorUA: true,
-			MMStatus: MMStatusRejected, MMStatusExtension: "Rejection-By-MMS-Recipient", StatusText: "rejected",
+			MMStatus: mmsmap.MMStatusRejected, MMStatusExtension: "Rejection-By-MMS-Recipient", StatusText: "rejected",
 			From: "+15550002222/TYPE=PLMN@mms.example.com", To: []string{"+15550001111/TYPE=PLMN@mms.example.net"},
 			Date: date, RFC822MessageID: "<dr1@mms.example.com>",
 		},
 		{
 			Type: DeliveryReportRes, Version: "6.10.0",
 			TransactionID: "DR1", RawTransactionID: "DR1", MessageID: "M1@mms.example.net", RawMessageID: `"M1@mms.example.net"`,
-			RequestStatus: StatusOk, StatusText: "Message accepted",
+			RequestStatus: mmsmap.StatusOk, StatusText: "Message accepted",
 		},
 		{
 			Type: ReadReplyReportReq, Version: "6.10.0",
 			TransactionID: "RR1", RawTransactionID: "RR1", MessageID: "M1@mms.example.net", RawMessageID: "M1@mms.example.net",
-			AckRequest: true, OriginatorSystem: "system-user@mms.example.com", ReadStatus: ReadStatusRead,
+			AckRequest: true, OriginatorSystem: "system-user@mms.example.com", ReadStatus: mmsmap.ReadStatusRead,
 			From: "+15550002222/TYPE=PLMN@mms.example.com", To: []string{"+15550001111/TYPE=PLMN@mms.example.net"},
 			Date: date,
 		},
 		{
 			Type: ReadReplyReportRes, Version: "6.10.0",
 			TransactionID: "RR1", RawTransactionID: "RR1",
-			RequestStatus: StatusErrorNetworkProblem, StatusText: "try later",
+			RequestStatus: mmsmap.StatusErrorNetworkProblem, StatusText: "try later",
 		},
 	}
 }
@@ -1024,7 +1027,7 @@ func TestHeaderFolding(t *testing.T) {
 		t.Errorf("folded values did not unfold to the originals: %q", back.To)
 	}
 	// Runs of blanks are not fold points, so they survive.
-	if got := foldField("X", "a  b"+strings.Repeat(" c", 50)+" \td"); strings.Contains(got, "  \r\n") || strings.Contains(got, "\r\n  ") {
+	if got := lex.FoldField("X", "a  b"+strings.Repeat(" c", 50)+" \td"); strings.Contains(got, "  \r\n") || strings.Contains(got, "\r\n  ") {
 		t.Errorf("folded inside a run of blanks: %q", got)
 	}
 }
@@ -1053,11 +1056,11 @@ func TestHeaderRefusesInjection(t *testing.T) {
 		{"Cc", func(m *Message, v string) { m.Cc = []string{v} }},
 		{"Subject", func(m *Message, v string) { m.Subject = v }},
 		{"Message-ID", func(m *Message, v string) { m.RFC822MessageID = v }},
-		{HdrRequestStatusCode, func(m *Message, v string) { m.Type = ForwardRes; m.RequestStatus = RequestStatus(v) }},
-		{HdrStatusText, func(m *Message, v string) { m.Type = ForwardRes; m.RequestStatus = StatusOk; m.StatusText = v }},
+		{HdrRequestStatusCode, func(m *Message, v string) { m.Type = ForwardRes; m.RequestStatus = mmsmap.RequestStatus(v) }},
+		{HdrStatusText, func(m *Message, v string) { m.Type = ForwardRes; m.RequestStatus = mmsmap.StatusOk; m.StatusText = v }},
 		{HdrMMStatusExtension, func(m *Message, v string) {
 			m.Type = DeliveryReportReq
-			m.MMStatus = MMStatusExpired
+			m.MMStatus = mmsmap.MMStatusExpired
 			m.MMStatusExtension = v
 		}},
 	}
@@ -1128,11 +1131,11 @@ func TestNewResponse(t *testing.T) {
 			continue
 		}
 		t.Run(req.Type.String(), func(t *testing.T) {
-			res := NewResponse(req, StatusErrorContentNotAccepted, "")
+			res := NewResponse(req, mmsmap.StatusErrorContentNotAccepted, "")
 			want := &Message{
 				Type: req.Type.Response(), Version: req.Version,
 				TransactionID: req.TransactionID, RawTransactionID: req.RawTransactionID,
-				RequestStatus: StatusErrorContentNotAccepted, StatusText: "Content not accepted",
+				RequestStatus: mmsmap.StatusErrorContentNotAccepted, StatusText: "Content not accepted",
 			}
 			if req.Type != ReadReplyReportReq {
 				want.MessageID, want.RawMessageID = req.MessageID, req.RawMessageID
@@ -1153,15 +1156,15 @@ func TestNewResponse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if back.Type != req.Type.Response() || back.TransactionID != req.TransactionID || back.RequestStatus != StatusErrorContentNotAccepted {
+			if back.Type != req.Type.Response() || back.TransactionID != req.TransactionID || back.RequestStatus != mmsmap.StatusErrorContentNotAccepted {
 				t.Errorf("RES parsed back as %+v", *back)
 			}
 		})
 	}
-	if res := NewResponse(sampleMessage(t, sampleForwardReq), StatusOk, "fine"); res.StatusText != "fine" || res.RawTransactionID != `"48123451234512345@mms.example.pl"` {
+	if res := NewResponse(sampleMessage(t, sampleForwardReq), mmsmap.StatusOk, "fine"); res.StatusText != "fine" || res.RawTransactionID != `"48123451234512345@mms.example.pl"` {
 		t.Errorf("NewResponse with text = %+v", *res)
 	}
-	if res := NewResponse(nil, StatusOk, ""); res == nil || res.RequestStatus != StatusOk {
+	if res := NewResponse(nil, mmsmap.StatusOk, ""); res == nil || res.RequestStatus != mmsmap.StatusOk {
 		t.Errorf("NewResponse(nil) = %+v", res)
 	}
 }
@@ -1240,7 +1243,7 @@ func TestParseMM4Hostile(t *testing.T) {
 }
 
 // TestMM4TablesConsistent checks the tables against each other: every field a type lists is known,
-// every name fits the lookup buffer and its bit set, and the spellings are the spec's.
+// every name fits the lookup buffer and its bit set, and the spellings are TS 23.140's.
 func TestMM4TablesConsistent(t *testing.T) {
 	if len(fieldSpecs) > 64 {
 		t.Fatalf("%d fieldSpecs do not fit a uint64 bit set", len(fieldSpecs))
@@ -1283,7 +1286,7 @@ func TestMM4TablesConsistent(t *testing.T) {
 			t.Errorf("%v: IsRequest disagrees with the token", typ)
 		}
 	}
-	// The exact spellings other code relies on (spec §2).
+	// The exact spellings other code relies on (TS 23.140 §8.4.1–§8.4.3).
 	spellings := map[string]string{
 		HdrVersion:                    "X-Mms-3GPP-MMS-Version",
 		HdrTransactionID:              "X-Mms-Transaction-ID",
@@ -1326,7 +1329,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse accepted a message without a mandatory field: %+v", *m)
 		}
 
-		res := NewResponse(m, StatusOk, "")
+		res := NewResponse(m, mmsmap.StatusOk, "")
 		rh, err := res.Header()
 		if err != nil {
 			t.Fatalf("Header of the RES: %v", err)

@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package mmsmap
+package mm3
 
 import (
 	"bufio"
@@ -13,41 +13,54 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
 
-// In this file "spec" is ../shared/spec/mms-over-smtp.md. An Internet mail message becomes an
-// MM4_forward.REQ (spec §2.1; 3GPP TS 23.140 §8.4.1) by the mapping of RFC 4356 §2.1.3.3
-// "Internet mail to MMS" (spec §4.3, Table 1 in spec §4.1), sent with the envelope of spec §3.1
-// (TS 23.140 §8.4.5) and the emission rules of spec §7. The body is made 7-bit clean separately,
-// by SevenBitBody (spec §3.4).
+// An Internet mail message becomes an MM4_forward.REQ (3GPP TS 23.140 §8.4.1) by the mapping of
+// RFC 4356 §2.1.3.3 "Internet mail to MMS" (its Table 1 lists the information elements), sent with
+// the SMTP envelope of TS 23.140 §8.4.5. The body is made 7-bit clean separately, by
+// sevenbit.Body: TS 23.140 §8.4.5 does not promise 8BITMIME on MM4.
 
 // MaxForwardRecipients bounds the envelope recipients of one MM4_forward.REQ. RFC 5321 §4.5.3.1.8
-// asks servers to take at least 100 RCPT commands; carriers cap group MMS near 10 (field notes).
+// asks servers to take at least 100 RCPT commands; carriers cap group MMS near 10 recipients.
 const MaxForwardRecipients = 1000
 
 // ForwardOptions says how an Internet mail message becomes an MM4_forward.REQ to one peer.
 type ForwardOptions struct {
-	Version          string     // X-Mms-3GPP-MMS-Version, e.g. "6.10.0"
-	TransactionID    string     // unique per REQ (caller generates)
-	MessageID        string     // X-Mms-Message-ID (caller generates; reports refer to it)
-	AckRequest       bool       // X-Mms-Ack-Request: Yes, asking for an MM4_forward.RES
-	OriginatorSystem string     // our system address, where the peer sends RES and reports
-	Sender           Address    // the sender's MMS address (number or short code, normalised)
-	SenderDomain     string     // our MMS domain, for From/Sender/MAIL FROM
-	Recipients       []Address  // envelope recipients this REQ goes to (normalised numbers)
-	Form             Form       // how numbers are written to this peer
-	PeerDomain       string     // the peer's MMS domain for recipients
-	Plan             NumberPlan // to normalise numbers found in To/Cc
-	DeliveryReport   bool       // requested via DSN NOTIFY=SUCCESS (the SMTP layer knows it)
-	Now              time.Time  // Date when the mail has none; time.Now() when zero
+	Version          string            // X-Mms-3GPP-MMS-Version, e.g. "6.10.0"
+	TransactionID    string            // unique per REQ (caller generates)
+	MessageID        string            // X-Mms-Message-ID (caller generates; reports refer to it)
+	AckRequest       bool              // X-Mms-Ack-Request: Yes, asking for an MM4_forward.RES
+	OriginatorSystem string            // our system address, where the peer sends RES and reports
+	Sender           mmsmap.Address    // the sender's MMS address (number or short code, normalised)
+	SenderDomain     string            // our MMS domain, for From/Sender/MAIL FROM
+	Recipients       []mmsmap.Address  // envelope recipients this REQ goes to (normalised numbers)
+	Form             mmsmap.Form       // how numbers are written to this peer
+	PeerDomain       string            // the peer's MMS domain for recipients
+	Plan             mmsmap.NumberPlan // to normalise numbers found in To/Cc
+	DeliveryReport   bool              // requested via DSN NOTIFY=SUCCESS (the SMTP layer knows it)
+	Now              time.Time         // Date when the mail has none; time.Now() when zero
 }
 
 // ForwardRequest is the result: the REQ header and its SMTP envelope.
 type ForwardRequest struct {
 	Header   textproto.Header
-	MailFrom string   // sender's MMS address in Form at SenderDomain (3GPP TS 23.140 §8.4.5 / spec §3.1)
+	MailFrom string   // sender's MMS address in Form at SenderDomain (3GPP TS 23.140 §8.4.5)
 	RcptTo   []string // Recipients in Form at PeerDomain
 }
+
+// The RFC 5322 fields NewForwardRequest reads and rewrites.
+const (
+	hdrFrom            = "From"
+	hdrTo              = "To"
+	hdrCc              = "Cc"
+	hdrSubject         = "Subject"
+	hdrDate            = "Date"
+	hdrRFC822MessageID = "Message-ID"
+)
 
 // forwardAction is what NewForwardRequest does with one field of the Internet mail.
 type forwardAction int
@@ -61,7 +74,7 @@ const (
 )
 
 // forwardFields is the allow-list of NewForwardRequest: the fate of every field of the Internet mail,
-// after RFC 4356 Table 1 and §2.1.3.3 (spec §4.1, §4.3). Names match ignoring ASCII case; a field
+// after RFC 4356 Table 1 and §2.1.3.3. Names match ignoring ASCII case; a field
 // that is not listed, and matches no prefix in forwardPrefixes, is dropped.
 var forwardFields = map[string]forwardAction{
 	// RFC 4356 Table 1, rewritten: the sender is the authenticated one, numbers go in the peer's form.
@@ -107,7 +120,7 @@ var forwardPrefixes = []struct {
 
 // forwardActionOf returns what NewForwardRequest does with the field name.
 func forwardActionOf(name string) forwardAction {
-	if len(name) > maxFieldNameLength {
+	if len(name) > lex.MaxFieldNameLength {
 		return fieldDrop
 	}
 	lower := strings.ToLower(name)
@@ -137,11 +150,12 @@ var refusedSensitivities = []string{"personal", "private"}
 const undisclosedRecipients = "undisclosed-recipients:;"
 
 // NewForwardRequest maps the header of an Internet mail message to the header of an MM4_forward.REQ
-// to one peer and its SMTP envelope (spec §2.1, §3.1; RFC 4356 §2.1.3.3). The body is not touched:
-// pass the result's Header to SevenBitBody with the body to make both 7-bit clean (spec §3.4).
+// to one peer and its SMTP envelope (3GPP TS 23.140 §8.4.1, §8.4.5; RFC 4356 §2.1.3.3). The body is not
+// touched: pass the result's Header to sevenbit.Body with the body to make both 7-bit clean
+// (TS 23.140 §8.4.5 does not promise 8BITMIME).
 //
-// The header is built as a Message and written by [Message.Header], so it has the exact spec
-// spellings and order: X-Mms-3GPP-MMS-Version, X-Mms-Message-Type, X-Mms-Transaction-ID,
+// The header is built as a Message and written by [mm4.Message.Header], so it has the exact
+// TS 23.140 spellings and order: X-Mms-3GPP-MMS-Version, X-Mms-Message-Type, X-Mms-Transaction-ID,
 // X-Mms-Message-ID, then X-Mms-Delivery-Report, X-Mms-Priority, X-Mms-Read-Reply, X-Mms-Ack-Request
 // and X-Mms-Originator-System as set, then Sender, From, To, Cc, Subject, Date, Message-ID and
 // MIME-Version: 1.0. The fields forwardFields keeps (Content-*, In-Reply-To, References) follow as
@@ -149,7 +163,7 @@ const undisclosedRecipients = "undisclosed-recipients:;"
 // X-Mms-* field of the mail (never trust a client's MM4 fields) and any field not in the table.
 //
 //   - From is o.Sender in o.Form at o.SenderDomain with the mail's display name; Sender is the same
-//     address alone; MailFrom is that address too (spec §3.1).
+//     address alone; MailFrom is that address too (TS 23.140 §8.4.5).
 //   - To and Cc keep their addresses and display names (groups are flattened): numbers are
 //     normalised by o.Plan when it can and written in o.Form at o.PeerDomain, whether or not this REQ
 //     serves them; e-mail addresses are kept. When neither names anybody, To is the only envelope
@@ -165,7 +179,7 @@ const undisclosedRecipients = "undisclosed-recipients:;"
 //
 // Errors are *FieldError; Field names the REQ field or SMTP command (MAIL FROM, RCPT TO) concerned:
 // a missing Version, TransactionID or MessageID; an option holding CR, LF, NUL, other control or
-// non-ASCII octets, or longer than 4096 bytes; AckRequest without OriginatorSystem (spec §7); an
+// non-ASCII octets, or longer than 4096 bytes; AckRequest without OriginatorSystem (the peer would not know where to send the RES); an
 // invalid or unnormalised sender or recipient, a bad domain or Form; no recipients, or more than
 // MaxForwardRecipients; a To or Cc that does not parse, or that lists more than MaxListLength
 // addresses; a Sensitivity of personal or private (RFC 4356 §2.1.3.3); and whatever
@@ -176,8 +190,8 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{
-		Type:             ForwardReq,
+	m := &mm4.Message{
+		Type:             mm4.ForwardReq,
 		Version:          o.Version,
 		TransactionID:    o.TransactionID,
 		MessageID:        o.MessageID,
@@ -207,50 +221,50 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 			}
 			kept = append(kept, raw)
 		case fieldRefuse:
-			if v := trimFieldValue(f.Value()); containsFold(refusedSensitivities, v) {
-				return nil, &FieldError{Field: "Sensitivity", Value: v,
+			if v := lex.TrimFieldValue(f.Value()); lex.ContainsFold(refusedSensitivities, v) {
+				return nil, &mm4.FieldError{Field: "Sensitivity", Value: v,
 					Reason: "a personal or private message must not be sent into MMS (RFC 4356 §2.1.3.3)"}
 			}
 		case fieldMap:
-			v := trimFieldValue(f.Value())
+			v := lex.TrimFieldValue(f.Value())
 			switch {
-			case tokenEqualFold(key, "Importance") && importance == "":
+			case lex.TokenEqualFold(key, "Importance") && importance == "":
 				importance = v
-			case tokenEqualFold(key, "X-Priority") && xPriority == "":
+			case lex.TokenEqualFold(key, "X-Priority") && xPriority == "":
 				xPriority = v
-			case tokenEqualFold(key, "Disposition-Notification-To") && v != "":
+			case lex.TokenEqualFold(key, "Disposition-Notification-To") && v != "":
 				m.ReadReply = true
 			}
 		case fieldRewrite:
-			v := trimFieldValue(f.Value())
+			v := lex.TrimFieldValue(f.Value())
 			switch {
-			case tokenEqualFold(key, hdrFrom) && !fromSeen:
+			case lex.TokenEqualFold(key, hdrFrom) && !fromSeen:
 				fromSeen = true
-				if len(v) <= MaxAddressLength {
-					if a, err := ParseAddress(v); err == nil {
+				if len(v) <= mmsmap.MaxAddressLength {
+					if a, err := mmsmap.ParseAddress(v); err == nil {
 						fromName = a.DisplayName
 					}
 				}
-			case tokenEqualFold(key, hdrTo):
+			case lex.TokenEqualFold(key, hdrTo):
 				if toList, err = o.rewriteList(hdrTo, v, toList); err != nil {
 					return nil, err
 				}
-			case tokenEqualFold(key, hdrCc):
+			case lex.TokenEqualFold(key, hdrCc):
 				if ccList, err = o.rewriteList(hdrCc, v, ccList); err != nil {
 					return nil, err
 				}
-			case tokenEqualFold(key, hdrSubject) && !subjSeen && v != "":
+			case lex.TokenEqualFold(key, hdrSubject) && !subjSeen && v != "":
 				subjSeen = true
 				if m.Subject, err = forwardSubject(v); err != nil {
 					return nil, err
 				}
-			case tokenEqualFold(key, hdrDate) && !dateSeen:
-				if len(v) <= maxValueLength {
-					if d, err := parseMM4Date(v); err == nil {
+			case lex.TokenEqualFold(key, hdrDate) && !dateSeen:
+				if len(v) <= lex.MaxValueLength {
+					if d, err := lex.ParseDate(v); err == nil {
 						m.Date, dateSeen = d, true
 					}
 				}
-			case tokenEqualFold(key, hdrRFC822MessageID) && !msgIDSeen:
+			case lex.TokenEqualFold(key, hdrRFC822MessageID) && !msgIDSeen:
 				if isMsgID(v) {
 					m.RFC822MessageID, msgIDSeen = v, true
 				}
@@ -259,7 +273,7 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 	}
 
 	m.Priority = mapPriority(importance, xPriority)
-	m.From = formatMailbox(fromName, env.MailFrom)
+	m.From = lex.FormatMailbox(fromName, env.MailFrom)
 	switch {
 	case len(toList) > 0 || len(ccList) > 0:
 		m.To, m.Cc = joinList(toList), joinList(ccList)
@@ -283,7 +297,7 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 		return nil, err
 	}
 	if !mail.Has("Content-Type") {
-		// Content-Type is mandatory in the REQ (spec §2.1); RFC 2045 §5.2
+		// Content-Type is mandatory in the REQ (TS 23.140 §8.4.1); RFC 2045 §5.2
 		// gives the default a mail without one has.
 		kept = append(kept, []byte("Content-Type: text/plain; charset=us-ascii\r\n"))
 	}
@@ -296,60 +310,60 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 	return env, nil
 }
 
-// envelope checks o and returns the envelope of the REQ (spec §3.1).
+// envelope checks o and returns the envelope of the REQ (TS 23.140 §8.4.5).
 func (o *ForwardOptions) envelope() (*ForwardRequest, error) {
 	for _, opt := range []struct {
 		field, value string
 		mandatory    bool
 	}{
-		{HdrVersion, o.Version, true},
-		{HdrTransactionID, o.TransactionID, true},
-		{HdrMessageID, o.MessageID, true},
-		{HdrOriginatorSystem, o.OriginatorSystem, false},
+		{mm4.HdrVersion, o.Version, true},
+		{mm4.HdrTransactionID, o.TransactionID, true},
+		{mm4.HdrMessageID, o.MessageID, true},
+		{mm4.HdrOriginatorSystem, o.OriginatorSystem, false},
 	} {
 		if err := checkOption(opt.field, opt.value, opt.mandatory); err != nil {
 			return nil, err
 		}
 	}
 	if o.AckRequest && o.OriginatorSystem == "" {
-		return nil, &FieldError{Field: HdrOriginatorSystem,
-			Reason: reasonMissing + " (X-Mms-Ack-Request is Yes: the RES goes there, spec §7)"}
+		return nil, &mm4.FieldError{Field: mm4.HdrOriginatorSystem,
+			Reason: lex.ReasonMissing + " (X-Mms-Ack-Request is Yes: the RES goes there)"}
 	}
 	if o.OriginatorSystem != "" {
-		if a, err := ParseAddress(o.OriginatorSystem); err != nil || a.Domain == "" {
-			return nil, &FieldError{Field: HdrOriginatorSystem, Value: o.OriginatorSystem,
+		if a, err := mmsmap.ParseAddress(o.OriginatorSystem); err != nil || a.Domain == "" {
+			return nil, &mm4.FieldError{Field: mm4.HdrOriginatorSystem, Value: o.OriginatorSystem,
 				Reason: "not a mailbox with a domain"}
 		}
 	}
-	if o.Form < 0 || int(o.Form) >= len(forms) {
-		return nil, &FieldError{Field: "RCPT TO", Value: o.Form.String(), Reason: "unknown number form"}
+	if !validForm(o.Form) {
+		return nil, &mm4.FieldError{Field: "RCPT TO", Value: o.Form.String(), Reason: "unknown number form"}
 	}
 	senderDomain, reason := checkOptionDomain(o.SenderDomain)
 	if reason != "" {
-		return nil, &FieldError{Field: "MAIL FROM", Value: o.SenderDomain, Reason: "SenderDomain: " + reason}
+		return nil, &mm4.FieldError{Field: "MAIL FROM", Value: o.SenderDomain, Reason: "SenderDomain: " + reason}
 	}
 	peerDomain, reason := checkOptionDomain(o.PeerDomain)
 	if reason != "" {
-		return nil, &FieldError{Field: "RCPT TO", Value: o.PeerDomain, Reason: "PeerDomain: " + reason}
+		return nil, &mm4.FieldError{Field: "RCPT TO", Value: o.PeerDomain, Reason: "PeerDomain: " + reason}
 	}
 
 	env := &ForwardRequest{}
 	var err error
 	if env.MailFrom, err = envelopeAddress(o.Sender, o.Form, senderDomain); err != nil {
-		return nil, &FieldError{Field: "MAIL FROM", Value: o.Sender.Value, Reason: "sender: " + err.Error()}
+		return nil, &mm4.FieldError{Field: "MAIL FROM", Value: o.Sender.Value, Reason: "sender: " + err.Error()}
 	}
 	switch {
 	case len(o.Recipients) == 0:
-		return nil, &FieldError{Field: "RCPT TO", Reason: "no recipients"}
+		return nil, &mm4.FieldError{Field: "RCPT TO", Reason: "no recipients"}
 	case len(o.Recipients) > MaxForwardRecipients:
-		return nil, &FieldError{Field: "RCPT TO", Value: strconv.Itoa(len(o.Recipients)),
+		return nil, &mm4.FieldError{Field: "RCPT TO", Value: strconv.Itoa(len(o.Recipients)),
 			Reason: "more than " + strconv.Itoa(MaxForwardRecipients) + " recipients"}
 	}
 	seen := make(map[string]bool, len(o.Recipients))
 	for _, r := range o.Recipients {
 		rcpt, err := envelopeAddress(r, o.Form, peerDomain)
 		if err != nil {
-			return nil, &FieldError{Field: "RCPT TO", Value: r.Value, Reason: "recipient: " + err.Error()}
+			return nil, &mm4.FieldError{Field: "RCPT TO", Value: r.Value, Reason: "recipient: " + err.Error()}
 		}
 		if key := strings.ToLower(rcpt); !seen[key] {
 			seen[key] = true
@@ -360,23 +374,29 @@ func (o *ForwardOptions) envelope() (*ForwardRequest, error) {
 }
 
 // checkOption checks an option that becomes a header value: printable ASCII only (no CR, LF, NUL or
-// other control octet, which could inject header fields), at most maxValueLength bytes.
+// other control octet, which could inject header fields), at most lex.MaxValueLength bytes.
 func checkOption(field, v string, mandatory bool) error {
 	switch {
 	case v == "" && mandatory:
-		return &FieldError{Field: field, Reason: reasonMissing}
-	case len(v) > maxValueLength:
-		return &FieldError{Field: field, Value: v, Reason: reasonTooLong(maxValueLength)}
+		return &mm4.FieldError{Field: field, Reason: lex.ReasonMissing}
+	case len(v) > lex.MaxValueLength:
+		return &mm4.FieldError{Field: field, Value: v, Reason: lex.ReasonTooLong(lex.MaxValueLength)}
 	}
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c < ' ' || c > '~' {
-			return &FieldError{Field: field, Value: v, Reason: "octet " + describeByte(c) + " (only printable ASCII)"}
+			return &mm4.FieldError{Field: field, Value: v, Reason: "octet " + lex.DescribeByte(c) + " (only printable ASCII)"}
 		}
 	}
 	if strings.Trim(v, " ") != v {
-		return &FieldError{Field: field, Value: v, Reason: "leading or trailing space"}
+		return &mm4.FieldError{Field: field, Value: v, Reason: "leading or trailing space"}
 	}
 	return nil
+}
+
+// validForm reports whether f is one of the Forms mmsmap defines.
+func validForm(f mmsmap.Form) bool {
+	g, err := mmsmap.ParseForm(f.String())
+	return err == nil && g == f
 }
 
 // checkOptionDomain checks an MMS domain option and returns it in lower case.
@@ -384,30 +404,30 @@ func checkOptionDomain(d string) (string, string) {
 	if d == "" {
 		return "", "missing"
 	}
-	return parseDomain(d)
+	return lex.ParseDomain(d)
 }
 
 // envelopeAddress writes a device address in form f at domain and checks that the result is an MMS
 // address that reads back (so that no CR, LF or other octet can reach the SMTP envelope). A number
-// must be normalised (+E164); e-mail addresses are refused: MM4 carries MMS addresses (spec §1.2).
-func envelopeAddress(a Address, f Form, domain string) (string, error) {
+// must be normalised (+E164); e-mail addresses are refused: MM4 carries MMS addresses (OMA-MMS-ENC §8).
+func envelopeAddress(a mmsmap.Address, f mmsmap.Form, domain string) (string, error) {
 	switch a.Type {
-	case TypeEmail:
+	case mmsmap.TypeEmail:
 		return "", addressError(a.String(), "an e-mail address, not an MMS device address")
-	case TypePLMN:
+	case mmsmap.TypePLMN:
 		digits, plus := strings.CutPrefix(a.Value, "+")
 		if !plus {
 			return "", addressError(a.Value, "number not normalised to +E164")
 		}
-		if reason := checkE164(digits); reason != "" {
+		if reason := lex.CheckE164(digits); reason != "" {
 			return "", addressError(a.Value, reason)
 		}
-	case TypeShortCode, TypeIPv4, TypeIPv6, TypeOther:
+	case mmsmap.TypeShortCode, mmsmap.TypeIPv4, mmsmap.TypeIPv6, mmsmap.TypeOther:
 	default:
 		return "", addressError(a.Value, "unknown address type")
 	}
 	s := a.Format(f, domain)
-	if _, err := ParseAddress(s); err != nil {
+	if _, err := mmsmap.ParseAddress(s); err != nil {
 		return "", err
 	}
 	return s, nil
@@ -416,27 +436,27 @@ func envelopeAddress(a Address, f Form, domain string) (string, error) {
 // rewriteList parses one To or Cc value of the mail and appends its addresses, rewritten for the
 // peer, to list (see NewForwardRequest). Every value of the field counts toward MaxListLength.
 func (o *ForwardOptions) rewriteList(field, v string, list []string) ([]string, error) {
-	if len(v) > maxListValueLength*4 {
-		return nil, &FieldError{Field: field, Value: v, Reason: reasonTooLong(maxListValueLength * 4)}
+	if len(v) > lex.MaxListValueLength*4 {
+		return nil, &mm4.FieldError{Field: field, Value: v, Reason: lex.ReasonTooLong(lex.MaxListValueLength * 4)}
 	}
-	addrs, err := ParseAddressList(v)
+	addrs, err := mmsmap.ParseAddressList(v)
 	if err != nil {
-		return nil, &FieldError{Field: field, Value: v, Reason: err.Error()}
+		return nil, &mm4.FieldError{Field: field, Value: v, Reason: err.Error()}
 	}
-	if len(list)+len(addrs) > MaxListLength {
-		return nil, &FieldError{Field: field, Reason: "more than " + strconv.Itoa(MaxListLength) + " addresses"}
+	if len(list)+len(addrs) > mmsmap.MaxListLength {
+		return nil, &mm4.FieldError{Field: field, Reason: "more than " + strconv.Itoa(mmsmap.MaxListLength) + " addresses"}
 	}
 	for _, a := range addrs {
-		list = append(list, formatMailbox(a.DisplayName, o.peerAddress(a)))
+		list = append(list, lex.FormatMailbox(a.DisplayName, o.peerAddress(a)))
 	}
 	return list, nil
 }
 
 // peerAddress writes one address of To or Cc for the peer: numbers normalised (when the plan can)
 // and, like the other device addresses, in o.Form at o.PeerDomain; e-mail addresses as they are.
-func (o *ForwardOptions) peerAddress(a Address) string {
+func (o *ForwardOptions) peerAddress(a mmsmap.Address) string {
 	switch {
-	case a.Type == TypeEmail:
+	case a.Type == mmsmap.TypeEmail:
 		return a.String()
 	case a.IsNumber():
 		if n, err := o.Plan.NormalizeAddress(a); err == nil {
@@ -444,6 +464,11 @@ func (o *ForwardOptions) peerAddress(a Address) string {
 		}
 	}
 	return a.Format(o.Form, strings.ToLower(o.PeerDomain))
+}
+
+// addressError is the *mmsmap.AddressError for a refused envelope address.
+func addressError(input, reason string) *mmsmap.AddressError {
+	return &mmsmap.AddressError{Input: input, Reason: reason}
 }
 
 // joinList writes a list of mailboxes as one field value, or none.
@@ -461,7 +486,7 @@ func mapPriority(importance, xPriority string) string {
 		return p
 	}
 	if xPriority != "" {
-		if p, ok := xPriorityValues[xPriority[0]]; ok && (len(xPriority) == 1 || !isDigitByte(xPriority[1])) {
+		if p, ok := xPriorityValues[xPriority[0]]; ok && (len(xPriority) == 1 || !lex.IsDigit(xPriority[1])) {
 			return p
 		}
 	}
@@ -473,14 +498,14 @@ func mapPriority(importance, xPriority string) string {
 // (RFC 2047, charset utf-8). Text that is not UTF-8 is encoded here with charset unknown-8bit
 // (RFC 1428), since labelling it utf-8 would be false.
 func forwardSubject(v string) (string, error) {
-	if len(v) > maxValueLength {
-		return "", &FieldError{Field: hdrSubject, Value: v, Reason: reasonTooLong(maxValueLength)}
+	if len(v) > lex.MaxValueLength {
+		return "", &mm4.FieldError{Field: hdrSubject, Value: v, Reason: lex.ReasonTooLong(lex.MaxValueLength)}
 	}
-	if sevenBitOctets([]byte(v)) {
+	if lex.SevenBitOctets([]byte(v)) {
 		return v, nil
 	}
 	if !utf8.ValidString(v) {
-		return encodeWords(v), nil
+		return lex.EncodeWords(v), nil
 	}
 	if d, err := phraseDecoder.DecodeHeader(v); err == nil && utf8.ValidString(d) {
 		return d, nil
@@ -488,10 +513,14 @@ func forwardSubject(v string) (string, error) {
 	return v, nil
 }
 
+// phraseDecoder decodes the RFC 2047 encoded-words of a Subject (UTF-8, ISO-8859-1 and US-ASCII;
+// words in other charsets are kept as written).
+var phraseDecoder = new(mime.WordDecoder)
+
 // isMsgID reports whether v is a plain RFC 5322 §3.6.4 msg-id: "<" left "@" right ">" in visible
 // ASCII, without white space, brackets or a second "@" where they do not belong.
 func isMsgID(v string) bool {
-	if len(v) < 5 || len(v) > maxLineOctets-len("Message-ID: ") || v[0] != '<' || v[len(v)-1] != '>' {
+	if len(v) < 5 || len(v) > lex.MaxLineOctets-len("Message-ID: ") || v[0] != '<' || v[len(v)-1] != '>' {
 		return false
 	}
 	inner := v[1 : len(v)-1]
@@ -505,38 +534,6 @@ func isMsgID(v string) bool {
 		}
 	}
 	return true
-}
-
-// formatMailbox writes an RFC 5322 mailbox: addr alone, or `phrase <addr>` with the display name as
-// atoms, a quoted-string or, when it is not ASCII, RFC 2047 encoded-words (B encoding, which is safe
-// in a phrase, RFC 2047 §5(3)).
-func formatMailbox(name, addr string) string {
-	if name == "" {
-		return addr
-	}
-	return formatPhrase(name) + " <" + addr + ">"
-}
-
-// formatPhrase writes a display name as an RFC 5322 phrase.
-func formatPhrase(name string) string {
-	atoms := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 0x80 || c < ' ' || c == 0x7f:
-			charset := "utf-8"
-			if !utf8.ValidString(name) {
-				charset = "unknown-8bit"
-			}
-			return mime.BEncoding.Encode(charset, name)
-		case c != ' ' && !isAtextByte(c):
-			atoms = false
-		}
-	}
-	if atoms && strings.Trim(name, " ") == name && !strings.Contains(name, "  ") {
-		return name
-	}
-	return quoteString(name)
 }
 
 // printableASCII reports whether s holds only printable ASCII, HTAB, CR and LF.

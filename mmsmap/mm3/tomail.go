@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package mmsmap
+package mm3
 
 import (
 	"bufio"
@@ -12,18 +12,22 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
 
-// MailView says how an MM is shown as Internet mail (RFC 4356 §2.1, the
-// MM3 direction "MMS to Internet mail"; this is its first, minimal part:
-// the full mapping of Table 1–4 follows later).
+// MailView says how an MM is shown as Internet mail (RFC 4356 §2.1.3.2,
+// the MM3 direction "MMS to Internet mail"; this is its first, minimal
+// part: the full mapping of its Tables 1–4 follows later).
 type MailView struct {
 	// Domain is the MMS domain numbers are shown at, so that a reply from
 	// a mail client comes back to this relay as `+E164@Domain` and can be
 	// routed as an MM (RFC 4356 §2.1.3.2: addresses are fully qualified).
 	Domain string
 	// Plan normalises numbers before they are shown.
-	Plan NumberPlan
+	Plan mmsmap.NumberPlan
 	// Now is the clock for a missing Date (time.Now when nil).
 	Now func() time.Time
 }
@@ -34,7 +38,7 @@ var addressFields = []string{"From", "To", "Cc", "Reply-To"}
 
 // droppedFields are transport fields that are not X-Mms-* but describe the
 // MM4 hop only: Sender names the peer's system or the unqualified MMS
-// sender (spec §2.1 "RFC 5322 transport fields").
+// sender (3GPP TS 23.140 §8.4.1, §8.4.5).
 var droppedFields = []string{"Sender"}
 
 // ToInternetMail returns the header of an MM (an MM4_forward.REQ or an MM
@@ -50,9 +54,9 @@ func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
 	for f := h.Fields(); f.Next(); {
 		key := f.Key()
 		switch {
-		case IsTransportField(key) || containsFold(droppedFields, key):
+		case mm4.IsTransportField(key) || lex.ContainsFold(droppedFields, key):
 			continue
-		case containsFold(addressFields, key):
+		case lex.ContainsFold(addressFields, key):
 			fmt.Fprintf(&out, "%s: %s\r\n", key, v.mailboxList(f.Value()))
 			continue
 		case strings.EqualFold(key, "Message-ID"):
@@ -67,8 +71,8 @@ func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
 		out.Write(raw)
 	}
 	if !hasMsgID {
-		if id, ok := firstValue(&h, HdrMessageID); ok && id != "" {
-			fmt.Fprintf(&out, "Message-ID: %s\r\n", msgIDFromMMS(unquoteID(strings.TrimSpace(id)), v.Domain))
+		if id, ok := lex.FirstValue(&h, mm4.HdrMessageID); ok && id != "" {
+			fmt.Fprintf(&out, "Message-ID: %s\r\n", msgIDFromMMS(lex.UnquoteID(strings.TrimSpace(id)), v.Domain))
 		}
 	}
 	if !hasDate {
@@ -85,7 +89,7 @@ func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
 // mailboxList rewrites one address-list value. Addresses that do not parse
 // are kept as written, so nothing the sender wrote is lost.
 func (v MailView) mailboxList(val string) string {
-	addrs, err := ParseAddressList(val)
+	addrs, err := mmsmap.ParseAddressList(val)
 	if err != nil || len(addrs) == 0 {
 		return sanitizeValue(val)
 	}
@@ -97,15 +101,15 @@ func (v MailView) mailboxList(val string) string {
 }
 
 // mailbox renders one address as an RFC 5322 mailbox.
-func (v MailView) mailbox(a Address) string {
+func (v MailView) mailbox(a mmsmap.Address) string {
 	m := mail.Address{Name: a.DisplayName}
 	switch {
 	case a.IsNumber():
 		if n, err := v.Plan.NormalizeAddress(a); err == nil {
 			a = n
 		}
-		m.Address = a.Format(FormE164, v.Domain)
-	case a.Type == TypeEmail:
+		m.Address = a.Format(mmsmap.FormE164, v.Domain)
+	case a.Type == mmsmap.TypeEmail:
 		m.Address = a.String()
 	default:
 		// IPv4/IPv6/other device addresses have no mailbox form; keep
@@ -131,15 +135,6 @@ func msgIDFromMMS(id, domain string) string {
 		id += "@" + domain
 	}
 	return "<" + id + ">"
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // sanitizeValue drops control characters from a header value (a folded

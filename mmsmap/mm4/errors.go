@@ -1,0 +1,37 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package mm4
+
+import (
+	"fmt"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+)
+
+// FieldError reports a bad or missing MM4 header field. Field is the exact TS 23.140 spelling of the
+// field, so the error suits a 554 5.6.0 reply or an Error-message-format-corrupt status text.
+type FieldError struct {
+	Field  string // header field name, TS 23.140 spelling
+	Value  string // the offending value; "" for a missing field
+	Reason string
+}
+
+// maxErrorValueLength bounds how much of a bad value an error message quotes.
+const maxErrorValueLength = 64
+
+// Error returns "Field: Reason" for a missing field and `Field: bad value "…": Reason` otherwise, the
+// value cut to 64 bytes and quoted in ASCII so that the message is safe in an SMTP reply.
+func (e *FieldError) Error() string {
+	if e.Value == "" {
+		return e.Field + ": " + e.Reason
+	}
+	v, more := e.Value, ""
+	if len(v) > maxErrorValueLength {
+		v, more = v[:maxErrorValueLength], "..."
+	}
+	return fmt.Sprintf("%s: bad value %+q%s: %s", e.Field, v, more, e.Reason)
+}
+
+// reasonTooLong is the FieldError reason for a value over its length limit.
+func reasonTooLong(limit int) string { return lex.ReasonTooLong(limit) }
