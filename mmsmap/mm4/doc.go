@@ -12,10 +12,18 @@
 // a new transaction to the REQ's X-Mms-Originator-System, and it is matched to the REQ by the
 // X-Mms-Transaction-ID it echoes (§8.4.5).
 //
-// [Parse] reads a message of any of the six types into a [Message]; [Message.Header] writes one
-// with the exact TS 23.140 spellings, in table order, since some peers match field names
-// case-sensitively; [NewResponse] builds the RES answering a REQ. Errors are [*FieldError]s that
-// name the field in TS 23.140 spelling, so that they suit an SMTP reply or an X-Mms-Status-Text.
+// [Parse] reads a message of any of the six types into a [Message]. It is lenient where
+// TS 23.140 §8.4.6 asks a receiver to process what it understands: names and tokens in any case,
+// quoted IDs, unknown fields skipped, and a bad value in an optional field ignored (recorded in
+// [Message.Ignored]) rather than failing the message. A message that lacks a known type or a usable
+// X-Mms-Transaction-ID cannot be answered, and Parse returns no message; one with a missing or bad
+// mandatory field comes back partial, with an error, so that a REQ can still be answered with
+// Error-message-format-corrupt ([FieldError.Unanswerable] tells the cases apart).
+//
+// [Message.Header] is strict: it writes only values Parse reads back, with the exact TS 23.140
+// spellings in table order, since some peers match field names case-sensitively. [NewResponse]
+// builds the RES answering a REQ. Errors are [FieldError] values that name the field in TS 23.140
+// spelling, so that they suit an SMTP reply or an X-Mms-Status-Text.
 //
 // The codec works on the header only. The body is the MM's MIME content: see the sibling package
 // sevenbit for making it 7-bit clean, and mm3 for the mapping between MMs and Internet mail.

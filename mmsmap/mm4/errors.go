@@ -10,7 +10,8 @@ import (
 )
 
 // FieldError reports a bad or missing MM4 header field. Field is the exact TS 23.140 spelling of the
-// field, so the error suits a 554 5.6.0 reply or an Error-message-format-corrupt status text.
+// field, so the error suits a 554 5.6.0 reply or the X-Mms-Status-Text of a RES with status
+// Error-message-format-corrupt. [FieldError.Unanswerable] tells the two apart.
 type FieldError struct {
 	Field  string // header field name, TS 23.140 spelling
 	Value  string // the offending value; "" for a missing field
@@ -31,6 +32,16 @@ func (e *FieldError) Error() string {
 		v, more = v[:maxErrorValueLength], "..."
 	}
 	return fmt.Sprintf("%s: bad value %+q%s: %s", e.Field, v, more, e.Reason)
+}
+
+// Unanswerable reports whether e concerns one of the two fields a RES is built from:
+// X-Mms-Message-Type (the RES type answers it) and X-Mms-Transaction-ID (the RES echoes it). Parse
+// returns a nil *Message exactly when its error is unanswerable; the receiver should then refuse
+// the message at the SMTP level (554 5.6.0), as no RES can refer to it. For any other error Parse
+// returns the partial message, and a REQ that asked for an acknowledgement can be answered with a
+// RES of status Error-message-format-corrupt naming e.Field.
+func (e *FieldError) Unanswerable() bool {
+	return e != nil && (e.Field == HdrMessageType || e.Field == HdrTransactionID)
 }
 
 // reasonTooLong is the FieldError reason for a value over its length limit.

@@ -6,6 +6,7 @@ package mm4_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -67,4 +68,43 @@ func ExampleParse() {
 	// Sender: system-user@mms.example.net
 	// To: system-user@mms.peer.example
 	// MIME-Version: 1.0
+}
+
+// A receiving MMSC has three cases to tell apart: a message it can use, one it can answer only with
+// an error status, and one it cannot answer at all.
+func ExampleFieldError_Unanswerable() {
+	for _, header := range []string{
+		// Usable: the bad optional flag is ignored (TS 23.140 §8.4.6).
+		"X-Mms-3GPP-MMS-Version: 6.10.0\r\nX-Mms-Message-Type: MM4_delivery_report.REQ\r\n" +
+			"X-Mms-Transaction-ID: dr-1\r\nX-Mms-Message-ID: m-1\r\nFrom: a@mms.peer.example\r\n" +
+			"To: b@mms.example.net\r\nX-Mms-MM-Status-Code: Retrieved\r\nX-Mms-Forward-To-Originator-UA: Maybe\r\n\r\n",
+		// Answerable: the mandatory X-Mms-MM-Status-Code is not a known status.
+		"X-Mms-3GPP-MMS-Version: 6.10.0\r\nX-Mms-Message-Type: MM4_delivery_report.REQ\r\n" +
+			"X-Mms-Transaction-ID: dr-2\r\nX-Mms-Message-ID: m-1\r\nFrom: a@mms.peer.example\r\n" +
+			"To: b@mms.example.net\r\nX-Mms-MM-Status-Code: Delivered\r\n\r\n",
+		// Unanswerable: no transaction ID to echo.
+		"X-Mms-3GPP-MMS-Version: 6.10.0\r\nX-Mms-Message-Type: MM4_delivery_report.REQ\r\n" +
+			"X-Mms-Message-ID: m-1\r\nFrom: a@mms.peer.example\r\nTo: b@mms.example.net\r\n\r\n",
+	} {
+		h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(header)))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		m, err := mm4.Parse(h)
+		var fe *mm4.FieldError
+		switch {
+		case err == nil:
+			fmt.Printf("use %s %s, ignored %v\n", m.Type, m.TransactionID, m.Ignored)
+		case errors.As(err, &fe) && fe.Unanswerable():
+			fmt.Printf("554 5.6.0 %v\n", err)
+		default:
+			res := mm4.NewResponse(m, mmsmap.StatusErrorMessageFormatCorrupt, err.Error())
+			fmt.Printf("answer %s %s: %s: %s\n", res.Type, res.TransactionID, res.RequestStatus, res.StatusText)
+		}
+	}
+	// Output:
+	// use MM4_delivery_report.REQ dr-1, ignored [X-Mms-Forward-To-Originator-UA: bad value "Maybe": neither "Yes" nor "No"]
+	// answer MM4_delivery_report.RES dr-2: Error-message-format-corrupt: X-Mms-MM-Status-Code: bad value "Delivered": unknown MM status
+	// 554 5.6.0 X-Mms-Transaction-ID: missing mandatory header
 }

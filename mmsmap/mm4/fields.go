@@ -52,6 +52,11 @@ const (
 	HdrContentClass               = "X-Mms-Content-Class"                  // §8.4.1, O
 	HdrDRMContent                 = "X-Mms-DRM-Content"                    // §8.4.1, O
 	HdrAdaptationAllowed          = "X-Mms-Adaptation-Allowed"             // §8.4.1, O
+
+	// HdrRequestRecipients is not in TS 23.140: one Python MM4 gateway adds it to a RES to say
+	// which recipients of the REQ the status covers (the standard RES covers the whole REQ). It may
+	// repeat; Parse keeps every occurrence, as for To.
+	HdrRequestRecipients = "X-Mms-Request-Recipients" // RES types, O (non-standard); may repeat
 )
 
 // RFC 5322 fields that carry MM4 information elements or accompany them (TS 23.140 §8.4.1, §8.4.4).
@@ -68,6 +73,9 @@ const (
 	// hdrMMReadStatus is a non-standard spelling of HdrReadStatus sent by one Python MM4
 	// gateway; Parse accepts it as an alias.
 	hdrMMReadStatus = "X-Mms-MM-Read-Status"
+	// hdrReadReport is the MM1 name of HdrReadReply (OMA-MMS-ENC X-Mms-Read-Report), which a real
+	// open-source MMSC writes in MM4_forward.REQ; Parse accepts it as an alias.
+	hdrReadReport = "X-Mms-Read-Report"
 )
 
 // Limits on hostile input. Every value is measured before it is scanned or decoded.
@@ -76,7 +84,8 @@ const (
 	maxValueLength = lex.MaxValueLength
 	// maxListValueLength bounds one To or Cc field, which may list many recipients.
 	maxListValueLength = lex.MaxListValueLength
-	// maxRecipientFields bounds how many To fields, and separately how many Cc fields, a message may have.
+	// maxRecipientFields bounds how many To fields, and separately how many Cc (or
+	// X-Mms-Request-Recipients) fields, a message may have.
 	maxRecipientFields = 10000
 	// maxFieldNameLength is longer than every field name Parse knows; longer names are skipped unread.
 	maxFieldNameLength = lex.MaxFieldNameLength
@@ -220,6 +229,7 @@ var fieldSpecs = []*fieldSpec{
 	stringField(hdrFrom, false, func(m *Message) *string { return &m.From }),
 	listField(hdrTo, func(m *Message) *[]string { return &m.To }),
 	listField(hdrCc, func(m *Message) *[]string { return &m.Cc }),
+	listField(HdrRequestRecipients, func(m *Message) *[]string { return &m.RequestRecipients }),
 	{
 		name:   hdrSubject,
 		limit:  maxValueLength,
@@ -233,11 +243,11 @@ var fieldSpecs = []*fieldSpec{
 		},
 	},
 	{
-		// Date is mandatory in TS 23.140 but real peers omit it; an unreadable one is
-		// treated like a missing one rather than failing the whole message.
+		// Date is mandatory in TS 23.140 but real peers omit it, so it is optional here: an
+		// unreadable one is ignored like any bad optional value.
 		name:   hdrDate,
 		limit:  maxValueLength,
-		decode: func(m *Message, v string) error { m.Date, _ = lex.ParseDate(v); return nil },
+		decode: func(m *Message, v string) (err error) { m.Date, err = lex.ParseDate(v); return err },
 		encode: func(m *Message) []string {
 			if m.Date.IsZero() {
 				return nil
@@ -254,7 +264,7 @@ var fieldSpecs = []*fieldSpec{
 }
 
 // fieldAliases are other spellings Parse accepts for a field.
-var fieldAliases = map[string]string{hdrMMReadStatus: HdrReadStatus}
+var fieldAliases = map[string]string{hdrMMReadStatus: HdrReadStatus, hdrReadReport: HdrReadReply}
 
 // fieldsByName maps the ASCII-lower-cased field names and aliases to their fieldSpec.
 var fieldsByName = map[string]*fieldSpec{}
@@ -281,6 +291,13 @@ func init() {
 		// Every type reads X-Mms-Message-ID, even read_reply_report.RES, which should not carry it.
 		if f := lookupField(HdrMessageID); f != nil {
 			ts.parsed |= f.bit
+		}
+		for _, row := range ts.mandatory {
+			for _, name := range row {
+				if f := lookupField(name); f != nil {
+					ts.mandatoryBits |= f.bit
+				}
+			}
 		}
 	}
 }
@@ -366,27 +383,28 @@ func flagField(name string, always bool, p func(*Message) *bool) *fieldSpec {
 	}
 }
 
-// tokenField is a field with a known set of tokens: a known token is stored in its canonical
-// spelling, any other value as received (TS 23.140 §8.4.6: process what is understood).
+// tokenField is a field with a known set of tokens, matched ignoring ASCII case and stored in
+// canonical spelling. Any other value is bad: Parse ignores it (TS 23.140 §8.4.6: process what
+// is understood) and Header refuses to write it.
 func tokenField(name string, tokens []string, p func(*Message) *string) *fieldSpec {
 	return &fieldSpec{
 		name:  name,
 		limit: maxValueLength,
 		decode: func(m *Message, v string) error {
-			*p(m) = v
 			for _, t := range tokens {
 				if lex.TokenEqualFold(v, t) {
 					*p(m) = t
-					break
+					return nil
 				}
 			}
-			return nil
+			return errors.New("not one of " + strings.Join(tokens, ", "))
 		},
 		encode: func(m *Message) []string { return nonEmpty(*p(m)) },
 	}
 }
 
-// listField is To or Cc: every occurrence is kept, up to maxRecipientFields of them.
+// listField is To, Cc or X-Mms-Request-Recipients: every occurrence is kept, up to
+// maxRecipientFields of them.
 func listField(name string, p func(*Message) *[]string) *fieldSpec {
 	return &fieldSpec{
 		name:   name,

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
 
-// Message is one MM4 message header, any of the six types (3GPP TS 23.140 §8.4.1–§8.4.3). Parse fills it from a received
-// header; [Message.Header] encodes it. Fields an MM4 message may carry but Message does not model
-// (X-Mms-Previously-sent-*, X-Mms-Applic-ID, …) stay in the original header.
+// Message is one MM4 message header, any of the six types (3GPP TS 23.140 §8.4.1–§8.4.3). Parse
+// fills it from a received header; [Message.Header] encodes it. Fields an MM4 message may carry but
+// Message does not model (X-Mms-Previously-sent-*, X-Mms-Applic-ID, …) stay in the original header.
 type Message struct {
 	Type    MessageType // X-Mms-Message-Type
 	Version string      // X-Mms-3GPP-MMS-Version, e.g. "6.10.0"
@@ -35,41 +36,70 @@ type Message struct {
 	Subject      string // raw, RFC 2047 encoded words left as received
 
 	// MessageClass, Priority and SenderVisibility are X-Mms-Message-Class, X-Mms-Priority and
-	// X-Mms-Sender-Visibility, in canonical spelling when known ("Personal", "High", "Show").
+	// X-Mms-Sender-Visibility in canonical spelling ("Personal", "High", "Show"), or "".
 	MessageClass, Priority, SenderVisibility string
 	Expiry                                   Expiry // X-Mms-Expiry
 
-	// X-Mms-Delivery-Report, X-Mms-Originator-R/S-Delivery-Report, X-Mms-Read-Reply and
-	// X-Mms-Forward-To-Originator-UA.
+	// X-Mms-Delivery-Report, X-Mms-Originator-R/S-Delivery-Report, X-Mms-Read-Reply (or its MM1
+	// name X-Mms-Read-Report) and X-Mms-Forward-To-Originator-UA.
 	DeliveryReport, OriginatorRSDeliveryReport, ReadReply, ForwardToOriginatorUA bool
 	ForwardCounter                                                               int // X-Mms-Forward-Counter
 
-	RequestStatus     mmsmap.RequestStatus // X-Mms-Request-Status-Code (RES types)
-	StatusText        string               // X-Mms-Status-Text
-	MMStatus          mmsmap.MMStatus      // X-Mms-MM-Status-Code (delivery_report.REQ)
-	MMStatusExtension string               // X-Mms-MM-Status-Extension, as received (spellings differ between peers)
-	ReadStatus        mmsmap.ReadStatus    // X-Mms-Read-Status (read_reply_report.REQ)
-	RFC822MessageID   string               // the RFC 5322 Message-ID, with its angle brackets
+	RequestStatus mmsmap.RequestStatus // X-Mms-Request-Status-Code (RES types)
+	StatusText    string               // X-Mms-Status-Text
+	// RequestRecipients are the raw values of the non-standard X-Mms-Request-Recipients (RES
+	// types; see HdrRequestRecipients), one per field occurrence, trimmed: the recipients of the
+	// REQ that the RES's status covers. None means the whole REQ, as in TS 23.140.
+	RequestRecipients []string
+	MMStatus          mmsmap.MMStatus   // X-Mms-MM-Status-Code (delivery_report.REQ)
+	MMStatusExtension string            // X-Mms-MM-Status-Extension, as received (spellings differ between peers)
+	ReadStatus        mmsmap.ReadStatus // X-Mms-Read-Status (read_reply_report.REQ)
+	RFC822MessageID   string            // the RFC 5322 Message-ID, with its angle brackets
+
+	// Ignored lists, in header order, the fields whose value Parse found bad and ignored because
+	// they are not mandatory for the type: the field is treated as absent (at most 100 are listed).
+	// It is for logging and diagnostics; Header does not read it.
+	Ignored []*FieldError
 }
 
-// Parse reads an MM4 message of any of the six types from h (TS 23.140 §8.4.1–§8.4.4).
+// maxIgnored bounds Message.Ignored, so that a hostile header cannot make it grow with its size.
+const maxIgnored = 100
+
+// Parse reads an MM4 message of any of the six types from h (3GPP TS 23.140 §8.4.1–§8.4.4).
 //
-// It is lenient where real peers differ: field names and token values match ignoring ASCII case,
-// Transaction-ID and Message-ID lose their double quotes, X-Mms-Expiry may be seconds or a date,
-// unknown X-Mms-* fields and fields that do not belong to the message type are ignored (TS 23.140
-// §8.4.6), an empty field counts as absent, and of repeated fields the first non-empty one wins
-// (To and Cc keep every occurrence). Date and Content-Type are optional.
+// As TS 23.140 §8.4.6 asks of a receiver, it processes what it understands and ignores the rest,
+// for real peers differ: field names and token values match ignoring ASCII case;
+// X-Mms-Transaction-ID and X-Mms-Message-ID lose their double quotes; X-Mms-Expiry may be seconds
+// or a date; the non-standard X-Mms-MM-Read-Status and the MM1 name X-Mms-Read-Report are read as
+// X-Mms-Read-Status and X-Mms-Read-Reply; unknown fields, and fields that do not belong to the
+// message type, are skipped; an empty field counts as absent; of a repeated field only the first
+// non-empty occurrence is read (To, Cc and X-Mms-Request-Recipients keep every occurrence). Date
+// and Content-Type are optional, since peers omit them.
 //
-// It is strict about what it uses: the message type must be one of the six, the type's mandatory
-// fields must be present (TS 23.140 §8.4.1–§8.4.3, see messageTypes), and a value it reads is refused if it
-// contains CR, LF or NUL, exceeds its length limit (4096 bytes; 64 KiB for one To or Cc field, of
-// which there may be 10000 each), is not UTF-8 (except Subject and X-Mms-Status-Text, kept as raw
-// octets), or does not parse (Yes/No flags, X-Mms-Expiry, X-Mms-Forward-Counter,
-// X-Mms-MM-Status-Code, X-Mms-Read-Status). Unknown X-Mms-Request-Status-Code values are kept; an
-// unreadable Date is left zero, like a missing one.
+// A value is bad when it exceeds its length limit (4096 bytes; 64 KiB for one To, Cc or
+// X-Mms-Request-Recipients field, of which there may be 10000 each), holds CR, LF or NUL, is not
+// UTF-8 (Subject and X-Mms-Status-Text excepted: they are kept as raw octets), or does not decode:
+// a Yes/No flag, X-Mms-Expiry, X-Mms-Forward-Counter, Date, or a token outside its set
+// (X-Mms-Message-Class, X-Mms-Priority, X-Mms-Sender-Visibility, X-Mms-MM-Status-Code,
+// X-Mms-Read-Status). An unknown X-Mms-Request-Status-Code is not bad: it is kept as received, and
+// any value but Ok is a failure.
 //
-// Every error is a *FieldError, the first one found; a missing or unknown X-Mms-Message-Type gives
-// one for HdrMessageType.
+// The outcome is one of three:
+//
+//   - Unanswerable: X-Mms-Message-Type is missing or not one of the six, or X-Mms-Transaction-ID
+//     is missing, or its value is bad or empty once unquoted. Parse returns a nil *Message and a
+//     *FieldError naming that field, whose [FieldError.Unanswerable] reports true. No RES can
+//     refer to such a message: refuse it at the SMTP level (554 5.6.0) instead.
+//   - Usable: Parse returns the message and a nil error. A bad value in a field that is not
+//     mandatory for the type was treated as absent and recorded in [Message.Ignored].
+//   - Answerable but not usable: a field mandatory for the type (TS 23.140 §8.4.1–§8.4.3; for
+//     MM4_forward.REQ, To and Cc both count, as they carry the mandatory recipients) is missing or
+//     has a bad value. Parse returns the partial message, holding every field it could read, and a
+//     *FieldError for the first problem: the first bad mandatory value in header order, else the
+//     first missing mandatory field in table order. A REQ that asked for an acknowledgement can be
+//     answered with a RES ([NewResponse]) of status Error-message-format-corrupt naming the field.
+//
+// Every error is a *FieldError.
 func Parse(h textproto.Header) (*Message, error) {
 	v, ok := lex.FirstValue(&h, HdrMessageType)
 	if !ok {
@@ -82,9 +112,15 @@ func Parse(h textproto.Header) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTransactionID(&h); err != nil {
+		return nil, err
+	}
 	ts := typ.spec()
 	m := &Message{Type: typ}
-	var seen uint64
+	var (
+		seen  uint64
+		first error // the first bad mandatory value
+	)
 	for fields := h.Fields(); fields.Next(); {
 		f := lookupField(fields.Key())
 		if f == nil || f.decode == nil || ts.parsed&f.bit == 0 || (!f.repeat && seen&f.bit != 0) {
@@ -94,22 +130,49 @@ func Parse(h textproto.Header) (*Message, error) {
 		if v == "" {
 			continue
 		}
-		if err := f.apply(m, v); err != nil {
-			return nil, err
+		seen |= f.bit // a bad value is read too: it is not replaced by a later occurrence
+		err := f.apply(m, v)
+		switch {
+		case err == nil:
+		case ts.mandatoryBits&f.bit != 0:
+			if first == nil {
+				first = err
+			}
+		case len(m.Ignored) < maxIgnored:
+			m.Ignored = append(m.Ignored, err.(*FieldError))
 		}
-		seen |= f.bit
+	}
+	if first != nil {
+		return m, first
 	}
 	if err := ts.checkMandatory(m); err != nil {
-		return nil, err
+		return m, err
 	}
 	return m, nil
 }
 
-// Header encodes m as an MM4 header (TS 23.140 §8.4.4) with the exact TS 23.140 spellings, in the
-// order of its tables, the MM4 fields first: X-Mms-3GPP-MMS-Version, X-Mms-Message-Type, X-Mms-Transaction-ID and
-// X-Mms-Message-ID (not for read_reply_report.RES), then the type's fields in table order, then
-// Sender, From, To, Cc, Subject (RFC 2047 encoded when not ASCII), Date (RFC 5322), Message-ID and
-// MIME-Version: 1.0.
+// checkTransactionID returns the *FieldError that makes a message unanswerable when its first
+// non-empty X-Mms-Transaction-ID is missing, bad, or empty once unquoted; nil otherwise.
+func checkTransactionID(h *textproto.Header) error {
+	v, ok := lex.FirstValue(h, HdrTransactionID)
+	if !ok {
+		return &FieldError{Field: HdrTransactionID, Reason: reasonMissing}
+	}
+	var scratch Message
+	if err := lookupField(HdrTransactionID).apply(&scratch, v); err != nil {
+		return err
+	}
+	if scratch.TransactionID == "" {
+		return &FieldError{Field: HdrTransactionID, Value: v, Reason: "empty once unquoted"}
+	}
+	return nil
+}
+
+// Header encodes m as an MM4 header (3GPP TS 23.140 §8.4.4) with the exact TS 23.140 spellings, in
+// the order of its tables: X-Mms-3GPP-MMS-Version, X-Mms-Message-Type, X-Mms-Transaction-ID and
+// X-Mms-Message-ID (not for read_reply_report.RES), then the type's other fields in table order,
+// then Sender, From, To, Cc, Subject (RFC 2047 encoded when not ASCII), Date (RFC 5322 §3.3),
+// Message-ID and MIME-Version: 1.0.
 //
 // Only set fields are written: non-empty strings, true flags (X-Mms-Ack-Request is always written
 // on a REQ, as Yes or No), a positive forward counter, a non-zero date or expiry. The
@@ -118,9 +181,11 @@ func Parse(h textproto.Header) (*Message, error) {
 // (RFC 5322 §2.2.3). Header does not check that an ack request comes with X-Mms-Originator-System
 // (where the peer sends the RES); the caller should set both.
 //
-// Every written value is checked with the decoder Parse uses, so the result always parses back:
-// a value with CR, LF or NUL, an over-long or non-UTF-8 value, an unknown X-Mms-MM-Status-Code or
-// X-Mms-Read-Status, or a missing mandatory field gives a *FieldError and no header.
+// Header is strict where Parse is lenient: every value it would write is checked with the decoder
+// Parse uses, so the result always parses back without an error or an Ignored field. A value with
+// CR, LF or NUL, an over-long or non-UTF-8 value, a token outside its set (X-Mms-Message-Class,
+// X-Mms-Priority, X-Mms-Sender-Visibility, X-Mms-MM-Status-Code, X-Mms-Read-Status), or a missing
+// mandatory field gives a *FieldError and no header.
 func (m *Message) Header() (textproto.Header, error) {
 	if m == nil {
 		return textproto.Header{}, &FieldError{Field: HdrMessageType, Reason: reasonMissing}
@@ -133,7 +198,7 @@ func (m *Message) Header() (textproto.Header, error) {
 		return textproto.Header{}, &FieldError{Field: HdrMessageType, Value: m.Type.String(), Reason: "unknown MM4 message type"}
 	}
 	written := &Message{} // what a receiver will read back; checked like a parsed message
-	lines := make([]string, 0, len(ts.order)+len(m.To)+len(m.Cc))
+	lines := make([]string, 0, len(ts.order)+len(m.To)+len(m.Cc)+len(m.RequestRecipients))
 	for _, f := range ts.order {
 		for _, v := range f.encode(m) {
 			v = lex.TrimFieldValue(v)
@@ -158,11 +223,12 @@ func (m *Message) Header() (textproto.Header, error) {
 	return h, nil
 }
 
-// NewResponse returns the RES answering req (TS 23.140 §8.4.1–§8.4.3): the
-// REQ's version, the matching RES type, the Transaction-ID echoed (raw and unquoted), the
-// Message-ID echoed except for a read_reply_report.RES, which has none, and the status with its text
-// (status.Text() when text is ""). The caller sets Sender, To (the REQ's OriginatorSystem, TS 23.140 §8.4.5),
-// Date and RFC822MessageID. A nil req gives a message with only the status set.
+// NewResponse returns the RES answering req (3GPP TS 23.140 §8.4.1–§8.4.3): the REQ's version, the
+// matching RES type, the Transaction-ID echoed (raw and unquoted), the Message-ID echoed except for
+// a read_reply_report.RES, which has none, and the status with its text (status.Text() when text
+// is ""). The caller sets Sender, To (the REQ's OriginatorSystem, TS 23.140 §8.4.5), Date and
+// RFC822MessageID, and Version when req has none (a partial message from Parse). A nil req gives a
+// message with only the status set.
 func NewResponse(req *Message, status mmsmap.RequestStatus, text string) *Message {
 	if text == "" {
 		text = status.Text()
@@ -180,10 +246,9 @@ func NewResponse(req *Message, status mmsmap.RequestStatus, text string) *Messag
 	return res
 }
 
-// IsMM4 reports whether h carries an X-Mms-Message-Type whose value begins with "MM4_", ignoring case:
-// the usual way an MMSC tells MM4 from MM3 on its SMTP port (anything else from an Internet peer is
-// MM3, RFC 4356).
-// The type need not be one of the six Parse knows.
+// IsMM4 reports whether h carries an X-Mms-Message-Type whose value begins with "MM4_", ignoring
+// case: the usual way an MMSC tells MM4 from MM3 on its SMTP port (anything else from an Internet
+// peer is MM3, RFC 4356). The type need not be one of the six Parse knows.
 func IsMM4(h textproto.Header) bool {
 	v, ok := lex.FirstValue(&h, HdrMessageType)
 	const prefix = "MM4_"
@@ -191,7 +256,8 @@ func IsMM4(h textproto.Header) bool {
 }
 
 // IsTransportField reports whether name is an MM4 transport field, that is any "X-Mms-*" field
-// (TS 23.140 §8.4.4), so that a converter can drop them when it turns an MM into Internet mail (RFC 4356).
+// (TS 23.140 §8.4.4), so that a converter can drop them when it turns an MM into Internet mail
+// (RFC 4356 §2.1.3.2).
 func IsTransportField(name string) bool {
 	const prefix = "X-Mms-"
 	return len(name) > len(prefix) && lex.TokenEqualFold(name[:len(prefix)], prefix)

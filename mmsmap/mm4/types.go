@@ -41,6 +41,9 @@ type typeSpec struct {
 
 	order  []*fieldSpec // fields then rfc5322Fields, resolved by init
 	parsed uint64       // bit set of the fieldSpecs Parse reads for this type, computed by init
+	// mandatoryBits is the bit set of the fieldSpecs named in mandatory, computed by init: a bad
+	// value in one of them is an error, in any other field it is ignored.
+	mandatoryBits uint64
 }
 
 // mandatoryRES is the mandatory set shared by the three RES types (TS 23.140 §8.4.1–§8.4.3). The
@@ -60,9 +63,10 @@ var messageTypes = [...]typeSpec{
 			{hdrFrom}, {hdrTo, hdrCc}},
 	},
 	ForwardRes: { // TS 23.140 §8.4.1
-		token:     "MM4_forward.RES",
-		response:  ForwardRes,
-		fields:    []string{HdrVersion, HdrMessageType, HdrTransactionID, HdrMessageID, HdrRequestStatusCode, HdrStatusText},
+		token:    "MM4_forward.RES",
+		response: ForwardRes,
+		fields: []string{HdrVersion, HdrMessageType, HdrTransactionID, HdrMessageID, HdrRequestStatusCode, HdrStatusText,
+			HdrRequestRecipients},
 		mandatory: mandatoryRES,
 	},
 	DeliveryReportReq: { // TS 23.140 §8.4.2
@@ -75,9 +79,10 @@ var messageTypes = [...]typeSpec{
 			{hdrFrom}, {hdrTo}, {HdrMMStatusCode}},
 	},
 	DeliveryReportRes: { // TS 23.140 §8.4.2
-		token:     "MM4_delivery_report.RES",
-		response:  DeliveryReportRes,
-		fields:    []string{HdrVersion, HdrMessageType, HdrTransactionID, HdrMessageID, HdrRequestStatusCode, HdrStatusText},
+		token:    "MM4_delivery_report.RES",
+		response: DeliveryReportRes,
+		fields: []string{HdrVersion, HdrMessageType, HdrTransactionID, HdrMessageID, HdrRequestStatusCode, HdrStatusText,
+			HdrRequestRecipients},
 		mandatory: mandatoryRES,
 	},
 	ReadReplyReportReq: { // TS 23.140 §8.4.3
@@ -89,9 +94,10 @@ var messageTypes = [...]typeSpec{
 			{hdrFrom}, {hdrTo}, {HdrReadStatus}},
 	},
 	ReadReplyReportRes: { // TS 23.140 §8.4.3: no X-Mms-Message-ID
-		token:     "MM4_read_reply_report.RES",
-		response:  ReadReplyReportRes,
-		fields:    []string{HdrVersion, HdrMessageType, HdrTransactionID, HdrRequestStatusCode, HdrStatusText},
+		token:    "MM4_read_reply_report.RES",
+		response: ReadReplyReportRes,
+		fields: []string{HdrVersion, HdrMessageType, HdrTransactionID, HdrRequestStatusCode, HdrStatusText,
+			HdrRequestRecipients},
 		mandatory: mandatoryRES,
 	},
 }
