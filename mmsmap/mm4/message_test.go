@@ -895,13 +895,14 @@ func TestRequestRecipients(t *testing.T) {
 }
 
 // realPeerCorpus is the directory of MM4 messages captured from a real open-source MMSC (Mbuni
-// 1.4) exchanging MM4 with maddy-mms; MM4_WIRE_CORPUS overrides it. The test fails when it is
+// 1.4) exchanging MM4 with maddy-mms: shared/corpus/mm4-wire beside the repository (this package
+// is two levels below its root); MM4_WIRE_CORPUS overrides it. The test fails when it is
 // missing: these messages are the evidence that Parse reads what real peers send.
 func realPeerCorpus() string {
 	if dir := os.Getenv("MM4_WIRE_CORPUS"); dir != "" {
 		return dir
 	}
-	return "/work/shared/corpus/mm4-wire"
+	return filepath.Join("..", "..", "..", "shared", "corpus", "mm4-wire")
 }
 
 func readRealPeer(t *testing.T, name string) textproto.Header {
