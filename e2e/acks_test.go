@@ -167,7 +167,7 @@ func TestSharedPostgreSQL(t *testing.T) {
 	dsn := pgtest.Start(t)
 	p := newPeer(t)
 	withPG := func(c string) string {
-		return strings.Replace(c, "    response_timeout 1h\n", "    response_timeout 1h\n    request_store postgres \""+dsn+"\"\n", 1)
+		return strings.Replace(c, "    response_timeout 1h\n", "    response_timeout 1h\n    state_store postgres \""+dsn+"\"\n", 1)
 	}
 	a := newServerWith(t, p.port, withPG)
 	b := newServerWith(t, p.port, withPG)

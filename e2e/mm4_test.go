@@ -102,6 +102,12 @@ func mustAccept(t *testing.T, res result) {
 	}
 }
 
+// unfold returns a message with its header fields unfolded (RFC 5322
+// §2.2.3), for matching text that may have been folded.
+func unfold(raw []byte) string {
+	return strings.ReplaceAll(string(raw), "\r\n ", " ")
+}
+
 // headerLines returns the message's header section as lines.
 func headerLines(raw []byte) []string {
 	hdr, _, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
@@ -239,30 +245,37 @@ func TestInbound(t *testing.T) {
 		}
 	})
 
-	t.Run("malformed REQ refused with a clear reply", func(t *testing.T) {
-		for _, tc := range []struct{ omit, want string }{
-			{"X-Mms-Transaction-ID", "X-Mms-Transaction-ID"},
-			{"X-Mms-3GPP-MMS-Version", "X-Mms-3GPP-MMS-Version"},
-			{"X-Mms-Message-ID", "X-Mms-Message-ID"},
-			{"From", "From"},
-		} {
-			res := s.sendREQ(req{txID: "tx-bad-" + tc.omit, msgID: "mm-bad", ack: "Yes", omit: tc.omit})
-			code, msg := smtpCode(res.dataErr)
-			if code != 554 || !strings.Contains(msg, "5.6.0") || !strings.Contains(msg, tc.want) {
-				t.Errorf("without %s: DATA reply %d %q, want 554 5.6.0 naming %s", tc.omit, code, msg, tc.want)
-			}
+	t.Run("unanswerable MM4 refused at DATA with a clear reply", func(t *testing.T) {
+		res := s.sendREQ(req{txID: "tx-bad-notx", msgID: "mm-bad", ack: "Yes", omit: "X-Mms-Transaction-ID"})
+		if code, msg := smtpCode(res.dataErr); code != 554 || !strings.Contains(msg, "5.6.0") || !strings.Contains(msg, "X-Mms-Transaction-ID") {
+			t.Errorf("without X-Mms-Transaction-ID: DATA reply %d %q, want 554 5.6.0 naming it", code, msg)
 		}
-		res := s.send(submission{from: peerSender, rcpts: []string{alice},
-			data: strings.Replace(req{txID: "tx-badtype", msgID: "m"}.String(), "MM4_Forward.REQ", "MM4_bogus.REQ", 1)})
+		res = s.send(submission{from: peerSender, rcpts: []string{alice},
+			data: strings.Replace(req{txID: "tx-bad-type", msgID: "m"}.String(), "MM4_Forward.REQ", "MM4_bogus.REQ", 1)})
 		if code, msg := smtpCode(res.dataErr); code != 554 || !strings.Contains(msg, "X-Mms-Message-Type") {
 			t.Errorf("unknown message type: DATA reply %d %q", code, msg)
 		}
 		if n := len(s.aliceMessages("tx-bad")); n != 0 {
+			t.Errorf("%d unanswerable REQs were delivered", n)
+		}
+	})
+
+	t.Run("bad mandatory field: 250 and Error-message-format-corrupt naming it", func(t *testing.T) {
+		for _, omit := range []string{"X-Mms-Message-ID", "X-Mms-3GPP-MMS-Version", "From"} {
+			tx := "tx-corrupt-" + omit
+			mustAccept(t, s.sendREQ(req{txID: tx, msgID: "mm-corrupt", ack: "Yes", omit: omit}))
+			got := p.waitFor(20*time.Second, 1, `"`+tx+`"`)
+			lines := headerLines(got[0].data)
+			if !hasLine(lines, "X-Mms-Request-Status-Code: Error-message-format-corrupt") || !strings.Contains(unfold(got[0].data), "X-Mms-Status-Text: "+omit) {
+				t.Errorf("without %s: RES\n%s", omit, got[0].data)
+			}
+		}
+		if n := len(s.aliceMessages("tx-corrupt")); n != 0 {
 			t.Errorf("%d malformed REQs were delivered", n)
 		}
 	})
 
-	t.Run("recipient forms and refusals at RCPT", func(t *testing.T) {
+	t.Run("recipient forms, and refusals at RCPT", func(t *testing.T) {
 		for _, rcpt := range []string{
 			"+15550001111/TYPE=PLMN@mms.example.net",
 			"+15550001111/type=plmn@MMS.Example.NET",
@@ -279,38 +292,42 @@ func TestInbound(t *testing.T) {
 			}
 		}
 		for _, tc := range []struct {
-			rcpt string
-			code int
-			enh  string
+			ip, rcpt string
+			code     int
+			enh      string
 		}{
-			{"+15550009999/TYPE=PLMN@mms.example.net", 550, "5.1.1"}, // unknown subscriber
-			{"+15550001111/TYPE=PLMN@elsewhere.example", 550, "5.7.1"},
-			{"+15550001111/TYPE=PLMN", 501, "5.5.2"}, // no domain: refused by the SMTP parser already
-			{"postmaster@mms.example.net", 550, "5.1.1"},
+			{"127.0.0.1", "+15550001111/TYPE=PLMN@elsewhere.example", 550, "5.7.1"}, // not ours at all, even from a peer
+			{"127.0.0.1", "+15550001111/TYPE=PLMN", 501, "5.5.2"},                   // no domain: refused by the SMTP parser already
+			{"127.0.0.3", "+15550009999/TYPE=PLMN@mms.example.net", 550, "5.1.1"},   // unknown subscriber, not from a peer
+			{"127.0.0.3", "postmaster@mms.example.net", 550, "5.1.1"},
 		} {
-			res := s.send(submission{from: peerSender, rcpts: []string{tc.rcpt}, data: "x"})
+			res := s.send(submission{localIP: tc.ip, from: peerSender, rcpts: []string{tc.rcpt}, data: "x"})
 			if res.err != nil {
 				t.Errorf("RCPT %s: %v", tc.rcpt, res.err)
 				continue
 			}
 			code, msg := smtpCode(res.rcptErrs[0])
 			if code != tc.code || !strings.Contains(msg, tc.enh) {
-				t.Errorf("RCPT %s: %d %q, want %d %s", tc.rcpt, code, msg, tc.code, tc.enh)
+				t.Errorf("RCPT %s from %s: %d %q, want %d %s", tc.rcpt, tc.ip, code, msg, tc.code, tc.enh)
 			}
 		}
 	})
 
-	t.Run("several recipients: served ones accepted, one RES", func(t *testing.T) {
+	t.Run("alice and an unknown number: 250 to both, delivered to alice, Error-* RES naming the other", func(t *testing.T) {
 		unknown := "+15550009999/TYPE=PLMN@mms.example.net"
 		res := s.send(submission{from: peerSender, rcpts: []string{alice, unknown, "15550001111@mms.example.net"},
 			data: req{txID: "tx-multi", msgID: "mm-multi", ack: "Yes", to: alice + ", " + unknown}.String()})
-		if res.err != nil || res.rcptErrs[0] != nil || res.rcptErrs[1] == nil || res.rcptErrs[2] != nil || res.dataErr != nil {
-			t.Fatalf("got %+v", res)
-		}
-		p.waitFor(20*time.Second, 1, `"tx-multi"`, "Request-Status-Code: Ok")
+		mustAccept(t, res)
+		got := p.waitFor(20*time.Second, 1, `"tx-multi"`)
 		time.Sleep(500 * time.Millisecond)
 		if n := len(p.find(`"tx-multi"`)); n != 1 {
 			t.Errorf("%d RES for one REQ", n)
+		}
+		lines := headerLines(got[0].data)
+		if !hasLine(lines, "X-Mms-Request-Status-Code: Error-sending-address-unresolved") ||
+			!strings.Contains(unfold(got[0].data), "+15550009999 (unknown subscriber)") ||
+			!strings.Contains(unfold(got[0].data), "delivered to the other 1 recipient(s)") {
+			t.Errorf("RES:\n%s", got[0].data)
 		}
 		if n := len(s.aliceMessages("tx-multi")); n != 1 {
 			t.Errorf("alice (addressed twice) has %d copies", n)

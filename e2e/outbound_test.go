@@ -153,13 +153,25 @@ func TestOutbound(t *testing.T) {
 			t.Errorf("submission without AUTH: %v", res.err)
 		}
 		// The MM4 port serves local subscribers only: no relaying through it.
+		// A peer's RCPT in our domains gets 250 (TS 23.140 §8.4.5), but
+		// mail that is no MM4 is then refused at DATA, naming it.
 		for _, ip := range []string{"127.0.0.1", "127.0.0.3"} {
 			res = s.send(submission{localIP: ip, from: "+15550001111@mms.example.net",
 				rcpts: []string{"+15550002222@mms.example.net", "+15550002222/TYPE=PLMN@mms.peer.example", "someone@internet.example"},
 				data:  "Subject: relay-2\n\nx\n"})
 			for i, e := range res.rcptErrs {
-				if code, _ := smtpCode(e); code != 550 {
+				code, _ := smtpCode(e)
+				if want := 550; i == 0 && ip == "127.0.0.1" {
+					if code != 250 {
+						t.Errorf("MM4 port from the peer, RCPT %d: %v, want 250", i, e)
+					}
+				} else if code != want {
 					t.Errorf("MM4 port from %s, RCPT %d: %v", ip, i, e)
+				}
+			}
+			if ip == "127.0.0.1" {
+				if code, msg := smtpCode(res.dataErr); code != 550 || !strings.Contains(msg, "5.1.1") || !strings.Contains(msg, "+15550002222") {
+					t.Errorf("non-MM4 mail from the peer for an unserved number: DATA %d %q, want 550 5.1.1 naming it", code, msg)
 				}
 			}
 		}

@@ -5,7 +5,9 @@ package module
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics, exported by maddy's openmetrics endpoint like maddy's own.
+// Metrics, exported by maddy's openmetrics endpoint like maddy's own (see
+// docs/metrics.md). Labels are bounded: peers and fields come from the
+// configuration and the MM4 field table, never from a message.
 var (
 	mm4Received = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_received_total",
@@ -13,12 +15,32 @@ var (
 	}, []string{"peer", "type"})
 	mm4Rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_rejected_total",
-		Help: "MM4 messages refused at SMTP level, by reason",
+		Help: "MM4 messages refused at SMTP level, by reason (unknown_peer, unanswerable)",
 	}, []string{"reason"})
+	mm4FormatErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_format_errors_total",
+		Help: "MM4 messages from peers with a bad or missing mandatory field, answered Error-message-format-corrupt (requests) or dropped (responses), by peer and type",
+	}, []string{"peer", "type"})
+	mm4IgnoredFields = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_ignored_fields_total",
+		Help: "Optional MM4 fields whose value was not understood and which were treated as absent, by peer and field",
+	}, []string{"peer", "field"})
+	mm4Unserved = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_unserved_recipients_total",
+		Help: "Recipients accepted from peers at RCPT but not served here (named in the response), by peer",
+	}, []string{"peer"})
 	mm4Duplicates = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_duplicates_total",
-		Help: "MM4 requests whose transaction ID was already processed (answered again, not delivered again)",
+		Help: "MM4 requests whose transaction ID was already processed (answered again, not processed again)",
 	}, []string{"peer"})
+	mm4Reports = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_reports_received_total",
+		Help: "Delivery and read reports received from peers, by peer, kind and whether they matched an MM we sent",
+	}, []string{"peer", "kind", "matched"})
+	mm4Unanswered = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_dropped_total",
+		Help: "MM4 responses that answer nothing pending here (unknown transaction, answered already), by peer and type",
+	}, []string{"peer", "type"})
 	mm4Sent = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_requests_queued_total",
 		Help: "MM4_forward.REQ handed to a peer's outbound queue, by peer",
@@ -29,7 +51,7 @@ var (
 	})
 	mm4Resolved = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_requests_resolved_total",
-		Help: "MM4_forward.REQ we sent, by peer and outcome (acknowledged, failed, timed_out)",
+		Help: "MM4_forward.REQ we sent, once every recipient is answered, by peer and outcome (acknowledged, failed, timed_out)",
 	}, []string{"peer", "state"})
 	mm4Responses = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_queued_total",
@@ -38,5 +60,6 @@ var (
 )
 
 func init() {
-	prometheus.MustRegister(mm4Received, mm4Rejected, mm4Duplicates, mm4Responses, mm4Sent, mm4Bounces, mm4Resolved)
+	prometheus.MustRegister(mm4Received, mm4Rejected, mm4FormatErrors, mm4IgnoredFields, mm4Unserved, mm4Duplicates,
+		mm4Reports, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses)
 }

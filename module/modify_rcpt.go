@@ -5,12 +5,10 @@ package module
 
 import (
 	"context"
-	"errors"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/foxcpp/maddy/framework/buffer"
 	"github.com/foxcpp/maddy/framework/config"
-	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 )
@@ -21,9 +19,14 @@ import (
 // canonical form, `+E164@domain` (or `CODE@domain` for a short code), with
 // the number normalised by the relay's number_plan and the domain replaced
 // by the relay's first (canonical) MMS domain. Tables and routing then work
-// on one key. A recipient without a domain, outside our MMS domains, or
-// whose local part is no number is refused. The relay's system_address
-// (where peers send RES and reports) passes unchanged.
+// on one key. The relay's system_address (where peers send responses and
+// reports) passes unchanged.
+//
+// A recipient outside our MMS domains is refused (550 5.7.1). One in our
+// domains that is no number or a malformed one is refused too (550 5.1.1,
+// 553 5.1.3), except on a connection from a peer, where it passes as it is
+// so that target.mms_deliver can accept it and name it in the MM4 response
+// (TS 23.140 §8.4.5), unless the peer has unserved_rcpt reject.
 //
 //	modify {
 //	    mms_rcpt &mmsc
@@ -42,80 +45,49 @@ func (m *modifyRcpt) Name() string         { return "modify.mms_rcpt" }
 func (m *modifyRcpt) InstanceName() string { return m.instName }
 
 func (m *modifyRcpt) Init(cfg *config.Map) error {
-	var relayRef string
-	cfg.String("relay", false, false, "", &relayRef)
+	var ref relayRef
+	ref.register(cfg)
 	if _, err := cfg.Process(); err != nil {
 		return err
 	}
 	var err error
-	m.relay, err = relayFromArgs(m.Name(), m.inlineArgs, relayRef)
+	m.relay, err = ref.resolve(cfg, m.Name(), m.inlineArgs)
 	return err
 }
 
-// The module is stateless: it is its own per-message state.
-func (m *modifyRcpt) ModStateForMsg(context.Context, *module.MsgMetadata) (module.ModifierState, error) {
-	return m, nil
+type modifyRcptState struct {
+	m    *modifyRcpt
+	peer *Peer
 }
 
-func (m *modifyRcpt) RewriteSender(_ context.Context, from string) (string, error) { return from, nil }
-
-func (m *modifyRcpt) RewriteBody(context.Context, *textproto.Header, buffer.Buffer) error { return nil }
-
-func (m *modifyRcpt) Close() error { return nil }
-
-func (m *modifyRcpt) RewriteRcpt(_ context.Context, rcpt string) ([]string, error) {
-	if m.relay.IsSystemAddress(rcpt) {
-		// Where peers send RES and reports: kept as it is.
-		return []string{m.relay.SystemAddress}, nil
-	}
-	a, serr := canonicalRecipient(m.relay, rcpt)
-	if serr != nil {
-		serr.ModifierName = m.Name()
-		return nil, serr
-	}
-	return []string{a.Format(mmsmap.FormE164, m.relay.Domains[0])}, nil
+func (m *modifyRcpt) ModStateForMsg(_ context.Context, meta *module.MsgMetadata) (module.ModifierState, error) {
+	return &modifyRcptState{m: m, peer: m.relay.PeerOf(meta.Conn)}, nil
 }
 
-// errNotOurs is the cause recorded for recipients outside our MMS domains.
-var errNotOurs = errors.New("domain is not one of the relay's MMS domains")
+func (s *modifyRcptState) RewriteSender(_ context.Context, from string) (string, error) {
+	return from, nil
+}
 
-// canonicalRecipient parses rcpt as an MMS address served by this relay and
-// normalises its number. Errors are SMTP errors fit for a RCPT reply; the
-// caller fills in its module name.
-func canonicalRecipient(r *Relay, rcpt string) (mmsmap.Address, *exterrors.SMTPError) {
-	a, err := mmsmap.ParseAddress(rcpt)
-	if err != nil {
-		return a, &exterrors.SMTPError{
-			Code: 553, EnhancedCode: exterrors.EnhancedCode{5, 1, 3},
-			Message: "Malformed MMS recipient address", Err: err,
-		}
+func (s *modifyRcptState) RewriteBody(context.Context, *textproto.Header, buffer.Buffer) error {
+	return nil
+}
+
+func (s *modifyRcptState) Close() error { return nil }
+
+func (s *modifyRcptState) RewriteRcpt(_ context.Context, rcpt string) ([]string, error) {
+	r := s.m.relay
+	if r.IsSystemAddress(rcpt) {
+		// Where peers send responses and reports: kept as it is.
+		return []string{r.SystemAddress}, nil
 	}
-	if a.Domain == "" {
-		return a, &exterrors.SMTPError{
-			Code: 553, EnhancedCode: exterrors.EnhancedCode{5, 1, 3},
-			Message: "MMS recipient address needs a domain",
+	a, rerr := r.canonicalRecipient(rcpt)
+	if rerr != nil {
+		if rerr.Ours && s.peer != nil && !s.peer.RejectUnserved {
+			return []string{rcpt}, nil
 		}
+		return nil, rerr.modifier(s.m.Name())
 	}
-	if !r.IsLocalDomain(a.Domain) {
-		return a, &exterrors.SMTPError{
-			Code: 550, EnhancedCode: exterrors.EnhancedCode{5, 7, 1},
-			Message: "Recipient domain is not served here", Err: errNotOurs,
-		}
-	}
-	if !a.IsNumber() {
-		return a, &exterrors.SMTPError{
-			Code: 550, EnhancedCode: exterrors.EnhancedCode{5, 1, 1},
-			Message: "No such MMS subscriber",
-		}
-	}
-	n, err := r.Plan.NormalizeAddress(a)
-	if err != nil {
-		return a, &exterrors.SMTPError{
-			Code: 553, EnhancedCode: exterrors.EnhancedCode{5, 1, 3},
-			Message: "Malformed MMS recipient number", Err: err,
-		}
-	}
-	return n, nil
+	return []string{a.Format(mmsmap.FormE164, r.Domains[0])}, nil
 }
 
 func init() {

@@ -6,9 +6,11 @@ package module
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 
 	"github.com/foxcpp/maddy/framework/exterrors"
+	"github.com/foxcpp/maddy/framework/module"
 )
 
 func TestRewriteRcpt(t *testing.T) {
@@ -18,11 +20,26 @@ func TestRewriteRcpt(t *testing.T) {
 		international_prefix 011
 		national_prefix 1
 		national_length 10
+	}
+	peer demo {
+		domains mms.peer.example
+		originator_system system-user@mms.peer.example
+		source_ip 127.0.0.1
+		send_via dummy
+	}
+	peer strict {
+		domains mms.strict.example
+		originator_system system-user@mms.strict.example
+		source_ip 127.0.0.2
+		send_via dummy
+		unserved_rcpt reject
 	}`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := &modifyRcpt{relay: r}
+	st, _ := m.ModStateForMsg(context.Background(), &module.MsgMetadata{Conn: &module.ConnState{
+		RemoteAddr: &net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 1}}})
 	for _, tc := range []struct {
 		in, want string
 		code     int
@@ -44,7 +61,7 @@ func TestRewriteRcpt(t *testing.T) {
 		{"+1234567890123456789@mms.example.net", "", 553, exterrors.EnhancedCode{5, 1, 3}},
 		{"", "", 553, exterrors.EnhancedCode{5, 1, 3}},
 	} {
-		got, err := m.RewriteRcpt(context.Background(), tc.in)
+		got, err := st.RewriteRcpt(context.Background(), tc.in)
 		if tc.code == 0 {
 			if err != nil || len(got) != 1 || got[0] != tc.want {
 				t.Errorf("RewriteRcpt(%q) = %v, %v; want %q", tc.in, got, err, tc.want)
@@ -54,6 +71,59 @@ func TestRewriteRcpt(t *testing.T) {
 		var se *exterrors.SMTPError
 		if !errors.As(err, &se) || se.Code != tc.code || se.EnhancedCode != tc.enh || se.ModifierName != "modify.mms_rcpt" {
 			t.Errorf("RewriteRcpt(%q) = %v, %v; want %d %v", tc.in, got, err, tc.code, tc.enh)
+		}
+	}
+}
+
+// TestRewriteRcptFromPeer: on a peer's connection a recipient in our
+// domains that is no number passes unchanged, for target.mms_deliver to
+// name in the response (TS 23.140 §8.4.5); other domains are refused all
+// the same, and a peer with unserved_rcpt reject gets the SMTP refusals.
+func TestRewriteRcptFromPeer(t *testing.T) {
+	r, err := initRelay(t, relayBase+`
+	peer demo {
+		domains mms.peer.example
+		originator_system system-user@mms.peer.example
+		source_ip 127.0.0.1
+		send_via dummy
+	}
+	peer strict {
+		domains mms.strict.example
+		originator_system system-user@mms.strict.example
+		source_ip 127.0.0.2
+		send_via dummy
+		unserved_rcpt reject
+	}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &modifyRcpt{relay: r}
+	state := func(ip string) module.ModifierState {
+		st, _ := m.ModStateForMsg(context.Background(), &module.MsgMetadata{Conn: &module.ConnState{
+			RemoteAddr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 1}}})
+		return st
+	}
+	for _, tc := range []struct {
+		ip, in, want string
+		code         int
+	}{
+		{"127.0.0.1", "postmaster@mms.example.net", "postmaster@mms.example.net", 0},
+		{"127.0.0.1", "+1234567890123456789@mms.example.net", "+1234567890123456789@mms.example.net", 0},
+		{"127.0.0.1", "+15550001111/TYPE=PLMN@mms.example.net", "+15550001111@mms.example.net", 0},
+		{"127.0.0.1", "+15550001111@elsewhere.example", "", 550},
+		{"127.0.0.2", "postmaster@mms.example.net", "", 550},
+		{"127.0.0.2", "+1234567890123456789@mms.example.net", "", 553},
+	} {
+		got, err := state(tc.ip).RewriteRcpt(context.Background(), tc.in)
+		if tc.code == 0 {
+			if err != nil || len(got) != 1 || got[0] != tc.want {
+				t.Errorf("from %s: RewriteRcpt(%q) = %v, %v; want %q", tc.ip, tc.in, got, err, tc.want)
+			}
+			continue
+		}
+		var se *exterrors.SMTPError
+		if !errors.As(err, &se) || se.Code != tc.code {
+			t.Errorf("from %s: RewriteRcpt(%q) = %v, %v; want %d", tc.ip, tc.in, got, err, tc.code)
 		}
 	}
 }

@@ -5,8 +5,8 @@ package module
 
 import (
 	"context"
-	"net"
-	"strings"
+	"errors"
+	"net/mail"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/foxcpp/maddy/framework/buffer"
@@ -16,8 +16,8 @@ import (
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 )
 
-// modifySender is the modify.mms_sender module: it authorises and
-// rewrites the sender of an MM submitted by a subscriber or a VASP.
+// modifySender is the modify.mms_sender module: it binds the sender of an
+// MM submitted by a subscriber or a VASP to the account that submits it.
 //
 //	modify {
 //	    mms_sender &mmsc
@@ -25,12 +25,14 @@ import (
 //
 // The relay's senders table maps the authenticated account (or
 // "ip:ADDRESS" for a VASP recognised by its source address, NowSMS style)
-// to the sender numbers and short codes it may use. A MAIL FROM that is one
-// of them (in any form: +E164, E164, /TYPE=PLMN, at any domain) becomes
-// `+E164@first-domain` (or `CODE@first-domain`); any other MAIL FROM (the
-// account's e-mail address, as mail clients send) becomes the first of
-// them. A sender that is not allowed is refused with 550 5.7.1; nobody
-// without an entry can send an MM.
+// to the numbers and short codes it may send as. MAIL FROM must be one of
+// them (in any form: +E164, E164, /TYPE=PLMN, at any domain) or the
+// account's own address (its login, or the e-mail address its senders
+// entry lists), which sends as its first number; anything else is refused
+// with 550 5.7.1, like maddy's authorize_sender. MAIL FROM becomes the
+// number at our first domain, and so do the From and Sender the MM shows
+// (the display name of From is kept), on every path: to a peer, and to a
+// local subscriber's mailbox.
 type modifySender struct {
 	instName   string
 	inlineArgs []string
@@ -45,13 +47,13 @@ func (m *modifySender) Name() string         { return "modify.mms_sender" }
 func (m *modifySender) InstanceName() string { return m.instName }
 
 func (m *modifySender) Init(cfg *config.Map) error {
-	var relayRef string
-	cfg.String("relay", false, false, "", &relayRef)
+	var ref relayRef
+	ref.register(cfg)
 	if _, err := cfg.Process(); err != nil {
 		return err
 	}
 	var err error
-	if m.relay, err = relayFromArgs(m.Name(), m.inlineArgs, relayRef); err != nil {
+	if m.relay, err = ref.resolve(cfg, m.Name(), m.inlineArgs); err != nil {
 		return err
 	}
 	if m.relay.Senders == nil {
@@ -61,8 +63,9 @@ func (m *modifySender) Init(cfg *config.Map) error {
 }
 
 type modifySenderState struct {
-	m    *modifySender
-	meta *module.MsgMetadata
+	m      *modifySender
+	meta   *module.MsgMetadata
+	sender string // the bound sender, set by RewriteSender
 }
 
 func (m *modifySender) ModStateForMsg(_ context.Context, meta *module.MsgMetadata) (module.ModifierState, error) {
@@ -72,90 +75,39 @@ func (m *modifySender) ModStateForMsg(_ context.Context, meta *module.MsgMetadat
 func (s *modifySenderState) RewriteRcpt(_ context.Context, rcpt string) ([]string, error) {
 	return []string{rcpt}, nil
 }
-func (s *modifySenderState) RewriteBody(context.Context, *textproto.Header, buffer.Buffer) error {
-	return nil
-}
-func (s *modifySenderState) Close() error { return nil }
 
-func (s *modifySenderState) senderErr(code int, enh exterrors.EnhancedCode, msg string, err error) error {
-	return &exterrors.SMTPError{Code: code, EnhancedCode: enh, Message: msg, ModifierName: s.m.Name(), Err: err,
-		Misc: map[string]any{"auth_user": authUser(s.meta), "remote_addr": remoteAddr(s.meta)}}
-}
+func (s *modifySenderState) Close() error { return nil }
 
 func (s *modifySenderState) RewriteSender(ctx context.Context, mailFrom string) (string, error) {
 	r := s.m.relay
-	key := senderKey(s.meta)
-	if key == "" {
-		return "", s.senderErr(530, exterrors.EnhancedCode{5, 7, 0}, "Authentication required to send MMS", nil)
-	}
-	allowed, err := lookupAll(ctx, r.Senders, key)
-	if err != nil {
-		return "", exterrors.WithTemporary(s.senderErr(451, exterrors.EnhancedCode{4, 3, 0},
-			"Sender lookup failed, try again later", err), true)
-	}
-	var codes []mmsmap.Address
-	for _, v := range allowed {
-		a, err := mmsmap.ParseAddress(v)
-		if err == nil {
-			a, err = r.Plan.NormalizeAddress(a)
-		}
-		if err == nil && a.IsNumber() {
-			codes = append(codes, a)
+	acc, err := r.Account(ctx, s.meta)
+	if err == nil {
+		var n mmsmap.Address
+		if n, err = acc.Authorize(r.Plan, mailFrom, s.meta); err == nil {
+			s.sender = n.Format(mmsmap.FormE164, r.Domains[0])
+			return s.sender, nil
 		}
 	}
-	if len(codes) == 0 {
-		return "", s.senderErr(550, exterrors.EnhancedCode{5, 7, 1}, "This account may not send MMS", nil)
+	var se *exterrors.SMTPError
+	if errors.As(err, &se) {
+		se.ModifierName = s.m.Name()
 	}
-	from, err := mmsmap.ParseAddress(mailFrom)
-	if err == nil && from.IsNumber() {
-		n, err := r.Plan.NormalizeAddress(from)
-		if err != nil {
-			return "", s.senderErr(553, exterrors.EnhancedCode{5, 1, 7}, "Malformed MMS sender number", err)
-		}
-		for _, c := range codes {
-			if c.Value == n.Value {
-				return c.Format(mmsmap.FormE164, r.Domains[0]), nil
-			}
-		}
-		return "", s.senderErr(550, exterrors.EnhancedCode{5, 7, 1}, "This account may not send as this number", nil)
-	}
-	// The account's own address (or an empty return path): send as its
-	// first number.
-	return codes[0].Format(mmsmap.FormE164, r.Domains[0]), nil
+	return "", err
 }
 
-// senderKey is the senders-table key of a connection: the authenticated
-// account, else "ip:" and the source address.
-func senderKey(meta *module.MsgMetadata) string {
-	if meta == nil || meta.Conn == nil {
-		return ""
+// RewriteBody makes From (keeping its display name) and Sender show the
+// bound sender.
+func (s *modifySenderState) RewriteBody(_ context.Context, h *textproto.Header, _ buffer.Buffer) error {
+	if s.sender == "" {
+		return nil
 	}
-	if meta.Conn.AuthUser != "" {
-		return strings.ToLower(meta.Conn.AuthUser)
+	name := ""
+	if list, err := mail.ParseAddressList(h.Get("From")); err == nil && len(list) == 1 {
+		name = list[0].Name
 	}
-	if a, ok := meta.Conn.RemoteAddr.(*net.TCPAddr); ok {
-		return "ip:" + a.IP.String()
-	}
-	return ""
-}
-
-// lookupAll returns every value of key: all values of a multi-value table,
-// or the comma-separated values of a single one.
-func lookupAll(ctx context.Context, t module.Table, key string) ([]string, error) {
-	if mt, ok := t.(module.MultiTable); ok {
-		return mt.LookupMulti(ctx, key)
-	}
-	v, ok, err := t.Lookup(ctx, key)
-	if err != nil || !ok {
-		return nil, err
-	}
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	h.Set("From", (&mail.Address{Name: name, Address: s.sender}).String())
+	h.Del("Sender")
+	return nil
 }
 
 func init() {

@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,82 +17,52 @@ import (
 	modconfig "github.com/foxcpp/maddy/framework/config/module"
 	"github.com/foxcpp/maddy/framework/log"
 	"github.com/foxcpp/maddy/framework/module"
-	"github.com/maddy-mms/maddy-mms/internal/reqstore"
-	"github.com/maddy-mms/maddy-mms/internal/seen"
+	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
-	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
 )
 
-// Relay is the mms.relay module: the identity of this MMS Relay/Server
-// (its MMS domains, system address, number plan) and the peer MMSCs it
-// exchanges MM4 with. The other maddy-mms modules reference one Relay
-// (`check { mm4 &mmsc }`), so peers are configured in exactly one place.
+// Relay is the mms.relay module: the configuration of this MMS
+// Relay/Server that the other maddy-mms modules share. It holds our
+// identity (MMS domains, system address, MMS version), the number plan,
+// the subscribers (number → mailbox), who may send as which number, the
+// outbound routes, and the peer MMSCs with how each is recognised and what
+// it takes. The other modules reference one relay (`check { mm4 &mmsc }`),
+// so each of these is configured in exactly one place.
 //
-// A peer is recognised by its connection, never by what a message says:
-// its source IP/CIDR allowlist and/or the SMTP AUTH account it logs in with
-// (both must match when both are configured). A peer known by address only
-// is not recognised on a connection authenticated as some other account. Generated messages (RES,
-// reports) go only to a peer's configured originator-system addresses.
+// The relay also opens the state store (state_store) and runs the
+// tracker of the requests we sent (response_timeout, timeout_action); that
+// behaviour lives in types of its own (state.Store, Tracker).
 type Relay struct {
 	instName string
 	log      log.Logger
 
 	Domains       []string // our MMS domains, lower-case; the first is canonical
-	SystemAddress string   // our system mailbox: MAIL FROM and Sender of RES
+	SystemAddress string   // our system mailbox: MAIL FROM, Sender and From of what we generate
 	Version       string   // X-Mms-3GPP-MMS-Version we announce
 	Plan          mmsmap.NumberPlan
 	Peers         []*Peer
 
+	// Subscribers maps a local number (+E164 or short code) to its
+	// mailbox: a number in it is served here.
+	Subscribers module.Table
 	// Routes maps number prefixes to peer names (longest prefix wins);
 	// DefaultRoute names the peer for numbers no prefix matches.
 	Routes       module.Table
 	DefaultRoute string
 	// Senders maps an authenticated account (or "ip:ADDRESS" for a VASP
-	// recognised by address) to the sender numbers and short codes it may
-	// use.
+	// recognised by address) to the numbers and short codes it may send
+	// as, and optionally the address generated mail about its MMs goes to.
 	Senders module.Table
-	// DSNVia takes the DSNs telling senders of MMs that failed.
-	DSNVia   module.DeliveryTarget
+
+	// DuplicateWindow is how long a received transaction is remembered;
+	// ReportWindow how long an MM sent or received is (at least until
+	// its expiry), so that reports about it can be matched.
+	DuplicateWindow time.Duration
+	ReportWindow    time.Duration
+
 	hostname string
-
-	// Store remembers the REQs we sent until their RES arrives or
-	// ResponseTimeout passes; then TimeoutAction applies.
-	Store           reqstore.Store
-	storeDriver     string
-	storeDSN        string
-	ResponseTimeout time.Duration
-	TimeoutAction   string // "retry" (once, then bounce), "bounce" or "ignore"
-	pollInterval    time.Duration
-	retention       time.Duration // resolved requests are deleted after this
-	stop            chan struct{}
-	stopped         chan struct{}
-
-	seenTTL  time.Duration
-	seenPath string
-	Seen     *seen.Log
-}
-
-// Peer is one peer MMSC or interconnect hub.
-type Peer struct {
-	Name string
-	// Domains are the peer's MMS domains (lower-case): the first is where
-	// its recipients are addressed in outbound MM4.
-	Domains []string
-	// OriginatorSystems are the addresses the peer's RES and reports go to;
-	// the first one is used when a REQ names none or one not listed here.
-	OriginatorSystems []string
-	Nets              []netip.Prefix
-	AuthUsers         []string
-	// SendVia is the target generated messages to this peer are handed to
-	// (normally a target.queue), so they are durable before we answer 250.
-	SendVia module.DeliveryTarget
-
-	// Outbound settings (MM4_forward.REQ to this peer).
-	Form           mmsmap.Form // how numbers are written in RCPT TO and To/Cc
-	AckRequest     bool        // ask for MM4_forward.RES
-	MaxMessageSize int64       // largest REQ the peer takes, bytes
-	MaxRecipients  int         // recipients per REQ
-	Version        string      // X-Mms-3GPP-MMS-Version announced to this peer
+	state    state.Store
+	tracker  *Tracker
 }
 
 func NewRelay(modName, instName string, _, inlineArgs []string) (module.Module, error) {
@@ -108,41 +76,40 @@ func (r *Relay) Name() string         { return "mms.relay" }
 func (r *Relay) InstanceName() string { return r.instName }
 
 func (r *Relay) Init(cfg *config.Map) error {
-	var plan numberPlanConfig
-	var storeArgs []string
+	var (
+		plan                  numberPlanConfig
+		storeArgs, legacyArgs []string
+		seenPath              string
+		tc                    trackerConfig
+	)
 	cfg.Bool("debug", true, false, &r.log.Debug)
 	cfg.StringList("domains", false, true, nil, &r.Domains)
 	cfg.String("system_address", false, true, "", &r.SystemAddress)
 	cfg.String("mms_version", false, false, "6.10.0", &r.Version)
-	cfg.Duration("duplicate_window", false, false, 7*24*time.Hour, &r.seenTTL)
-	cfg.String("duplicate_log", false, false, "", &r.seenPath)
+	cfg.String("hostname", true, false, "", &r.hostname)
 	cfg.Custom("number_plan", false, false, func() (any, error) { return defaultNumberPlan(), nil },
 		func(m *config.Map, node config.Node) (any, error) { return parseNumberPlan(m, node) }, &plan)
+	modconfig.Table(cfg, "subscribers", false, false, nil, &r.Subscribers)
 	modconfig.Table(cfg, "routes", false, false, nil, &r.Routes)
 	cfg.String("default_route", false, false, "", &r.DefaultRoute)
 	modconfig.Table(cfg, "senders", false, false, nil, &r.Senders)
-	cfg.Custom("dsn_via", false, false, nil, modconfig.DeliveryDirective, &r.DSNVia)
-	cfg.String("hostname", true, false, "", &r.hostname)
-	cfg.Custom("request_store", false, false, func() (any, error) { return []string(nil), nil },
-		func(_ *config.Map, node config.Node) (any, error) {
-			if len(node.Args) != 2 {
-				return nil, config.NodeErr(node, "expected: request_store DRIVER DSN (sqlite3 FILE or postgres \"DSN\")")
-			}
-			return node.Args, nil
-		}, &storeArgs)
-	cfg.Duration("response_timeout", false, false, time.Hour, &r.ResponseTimeout)
-	cfg.Enum("timeout_action", false, false, []string{"retry", "bounce", "ignore"}, "bounce", &r.TimeoutAction)
-	cfg.Duration("timeout_check_interval", false, false, 30*time.Second, &r.pollInterval)
-	cfg.Duration("request_retention", false, false, 7*24*time.Hour, &r.retention)
+	cfg.Duration("duplicate_window", false, false, 7*24*time.Hour, &r.DuplicateWindow)
+	cfg.String("duplicate_log", false, false, "", &seenPath)
+	cfg.Duration("report_window", false, false, 7*24*time.Hour, &r.ReportWindow)
+	cfg.Custom("state_store", false, false, func() (any, error) { return []string(nil), nil }, storeDirective, &storeArgs)
+	cfg.Custom("request_store", false, false, func() (any, error) { return []string(nil), nil }, storeDirective, &legacyArgs)
+	cfg.Custom("dsn_via", false, false, nil, modconfig.DeliveryDirective, &tc.dsnVia)
+	cfg.Duration("response_timeout", false, false, time.Hour, &tc.timeout)
+	cfg.Enum("timeout_action", false, false, []string{"retry", "bounce", "ignore"}, "bounce", &tc.action)
+	cfg.Duration("timeout_check_interval", false, false, 30*time.Second, &tc.interval)
+	cfg.Duration("request_retention", false, false, 7*24*time.Hour, &tc.retention)
 	cfg.Callback("peer", func(m *config.Map, node config.Node) error {
 		p, err := parsePeer(m, node)
 		if err != nil {
 			return err
 		}
-		for _, other := range r.Peers {
-			if other.Name == p.Name {
-				return config.NodeErr(node, "duplicate peer %s", p.Name)
-			}
+		if r.Peer(p.Name) != nil {
+			return config.NodeErr(node, "duplicate peer %s", p.Name)
 		}
 		r.Peers = append(r.Peers, p)
 		return nil
@@ -150,7 +117,41 @@ func (r *Relay) Init(cfg *config.Map) error {
 	if _, err := cfg.Process(); err != nil {
 		return err
 	}
+	if err := r.check(plan); err != nil {
+		return err
+	}
+	if len(legacyArgs) != 0 {
+		if len(storeArgs) != 0 {
+			return config.NodeErr(cfg.Block, "%s: request_store is the old name of state_store: give only state_store", r.Name())
+		}
+		r.log.Msg("request_store is deprecated: it is now called state_store and holds all of the relay's state")
+		storeArgs = legacyArgs
+	}
+	if err := r.openState(storeArgs, seenPath, tc.retention); err != nil {
+		return err
+	}
+	var err error
+	if r.tracker, err = newTracker(r, tc); err != nil {
+		r.state.Close()
+		return fmt.Errorf("%s: %w", r.Name(), err)
+	}
+	r.tracker.start()
+	r.log.Debugf("%d peers; state in %s", len(r.Peers), storeArgs)
+	return nil
+}
+
+// check validates the configuration beyond what the parser does.
+func (r *Relay) check(plan numberPlanConfig) error {
 	r.Plan = mmsmap.NumberPlan(plan)
+	for i, d := range r.Domains {
+		r.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
+	}
+	if r.hostname == "" {
+		r.hostname = r.Domains[0]
+	}
+	if a, err := mmsmap.ParseAddress(r.SystemAddress); err != nil || a.Domain == "" || strings.ContainsAny(r.SystemAddress, " <>") {
+		return fmt.Errorf("%s: system_address %q is not a mailbox (user@domain)", r.Name(), r.SystemAddress)
+	}
 	for _, p := range r.Peers {
 		if p.Version == "" {
 			p.Version = r.Version
@@ -159,74 +160,101 @@ func (r *Relay) Init(cfg *config.Map) error {
 	if r.DefaultRoute != "" && r.Peer(r.DefaultRoute) == nil {
 		return fmt.Errorf("%s: default_route %s: no such peer", r.Name(), r.DefaultRoute)
 	}
+	if r.DuplicateWindow <= 0 || r.ReportWindow <= 0 {
+		return fmt.Errorf("%s: duplicate_window and report_window must be positive", r.Name())
+	}
+	return nil
+}
 
-	for i, d := range r.Domains {
-		r.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
+func storeDirective(_ *config.Map, node config.Node) (any, error) {
+	if len(node.Args) != 2 {
+		return nil, config.NodeErr(node, "expected: %s DRIVER DSN (sqlite3 FILE or postgres \"DSN\")", node.Name)
 	}
-	if r.hostname == "" {
-		r.hostname = r.Domains[0]
+	return node.Args, nil
+}
+
+// openState opens the state store: args, else SQLite in
+// state_dir/mms/NAME.db. The request store of maddy-mms 0.1 at its default
+// place becomes that file; its duplicate log is imported once.
+func (r *Relay) openState(args []string, seenPath string, retention time.Duration) error {
+	name := r.instName
+	if name == "" {
+		name = "default"
 	}
-	if _, err := mmsmap.ParseAddress(r.SystemAddress); err != nil || !strings.Contains(r.SystemAddress, "@") {
-		return fmt.Errorf("%s: system_address %q is not a mailbox", r.Name(), r.SystemAddress)
+	dir := filepath.Join(config.StateDirectory, "mms")
+	driver, dsn := "sqlite3", filepath.Join(dir, name+".db")
+	if len(args) == 2 {
+		driver, dsn = args[0], args[1]
 	}
-	if r.seenTTL <= 0 {
-		return fmt.Errorf("%s: duplicate_window must be positive", r.Name())
+	sqlite := driver == "sqlite3" || driver == "sqlite"
+	if sqlite && !filepath.IsAbs(dsn) && !strings.HasPrefix(dsn, "file:") {
+		dsn = filepath.Join(config.StateDirectory, dsn)
 	}
-	if r.seenPath == "" {
-		name := r.instName
-		if name == "" {
-			name = "default"
+	if sqlite {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
+			return fmt.Errorf("%s: state_store: %w", r.Name(), err)
 		}
-		r.seenPath = filepath.Join(config.StateDirectory, "mms", name+".seen")
-	} else if !filepath.IsAbs(r.seenPath) {
-		r.seenPath = filepath.Join(config.StateDirectory, r.seenPath)
 	}
+	if len(args) == 0 {
+		if err := adoptLegacyStore(filepath.Join(dir, name+"-requests.db"), dsn); err != nil {
+			return fmt.Errorf("%s: state_store: %w", r.Name(), err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	var err error
-	r.Seen, err = seen.Open(r.seenPath, r.seenTTL)
+	r.state, err = state.Open(ctx, state.Options{
+		Driver: driver, DSN: dsn, RequestRetention: retention,
+		Owner: r.hostname + ":" + config.StateDirectory + ":" + r.instName,
+	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", r.Name(), err)
+		return fmt.Errorf("%s: state_store: %w", r.Name(), err)
 	}
 
-	if len(storeArgs) == 2 {
-		r.storeDriver, r.storeDSN = storeArgs[0], storeArgs[1]
-	} else {
-		r.storeDriver = "sqlite3"
-		r.storeDSN = filepath.Join(config.StateDirectory, "mms", strings.TrimSuffix(filepath.Base(r.seenPath), ".seen")+"-requests.db")
+	if seenPath == "" {
+		seenPath = filepath.Join(dir, name+".seen")
+	} else if !filepath.IsAbs(seenPath) {
+		seenPath = filepath.Join(config.StateDirectory, seenPath)
 	}
-	if (r.storeDriver == "sqlite3" || r.storeDriver == "sqlite") && !filepath.IsAbs(r.storeDSN) {
-		r.storeDSN = filepath.Join(config.StateDirectory, r.storeDSN)
+	if _, err := os.Stat(seenPath); err == nil {
+		n, err := r.state.ImportSeen(ctx, seenPath)
+		if err == nil {
+			err = os.Rename(seenPath, seenPath+".imported")
+		}
+		if err != nil {
+			r.state.Close()
+			return fmt.Errorf("%s: importing the duplicate log: %w", r.Name(), err)
+		}
+		r.log.Msg("duplicate log imported into the state store", "path", seenPath, "transactions", n)
 	}
-	if r.storeDriver == "sqlite3" || r.storeDriver == "sqlite" {
-		if err := os.MkdirAll(filepath.Dir(r.storeDSN), 0o700); err != nil {
-			return fmt.Errorf("%s: request_store: %w", r.Name(), err)
+	return nil
+}
+
+// adoptLegacyStore renames maddy-mms 0.1's default request store (and its
+// WAL files) to the state store's default name, when only the old exists.
+func adoptLegacyStore(old, dsn string) error {
+	if _, err := os.Stat(dsn); err == nil {
+		return nil
+	}
+	if _, err := os.Stat(old); err != nil {
+		return nil
+	}
+	for _, suffix := range []string{"-wal", "-shm", ""} { // the database last
+		if err := os.Rename(old+suffix, dsn+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
 		}
 	}
-	if r.Store, err = reqstore.Open(r.storeDriver, r.storeDSN); err != nil {
-		return fmt.Errorf("%s: request_store: %w", r.Name(), err)
-	}
-	if r.ResponseTimeout <= 0 || r.pollInterval <= 0 {
-		return fmt.Errorf("%s: response_timeout and timeout_check_interval must be positive", r.Name())
-	}
-	r.stop, r.stopped = make(chan struct{}), make(chan struct{})
-	go r.pollTimeouts()
-	r.log.Debugf("%d peers, %d remembered transactions in %s", len(r.Peers), r.Seen.Len(), r.seenPath)
 	return nil
 }
 
 func (r *Relay) Close() error {
-	if r.stop != nil {
-		close(r.stop)
-		<-r.stopped
-		r.stop = nil
+	if r.tracker != nil {
+		r.tracker.stop()
 	}
-	var errs []error
-	if r.Store != nil {
-		errs = append(errs, r.Store.Close())
+	if r.state != nil {
+		return r.state.Close()
 	}
-	if r.Seen != nil {
-		errs = append(errs, r.Seen.Close())
-	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // IsLocalDomain reports whether domain is one of our MMS domains.
@@ -240,78 +268,37 @@ func (r *Relay) IsLocalDomain(domain string) bool {
 	return false
 }
 
-// IsSystemAddress reports whether addr is our system_address (the mailbox
-// peers send RES and reports to).
+// IsSystemAddress reports whether addr is our system_address (where peers
+// send responses and reports).
 func (r *Relay) IsSystemAddress(addr string) bool {
 	return strings.EqualFold(strings.TrimSpace(addr), r.SystemAddress)
 }
 
-// IdentifyPeer returns the peer a connection belongs to, or nil. Only the
-// connection is trusted: the source address and the authenticated user.
-func (r *Relay) IdentifyPeer(conn *module.ConnState) *Peer {
-	if conn == nil {
-		return nil
+// Mailbox returns the mailbox of a local number, and whether it is one.
+func (r *Relay) Mailbox(ctx context.Context, number string) (string, bool, error) {
+	if r.Subscribers == nil {
+		return "", false, nil
 	}
-	var ip netip.Addr
-	switch a := conn.RemoteAddr.(type) {
-	case *net.TCPAddr:
-		ip, _ = netip.AddrFromSlice(a.IP)
-	case nil:
-	default:
-		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
-			ip = ap.Addr()
-		}
-	}
-	ip = ip.Unmap()
-	for _, p := range r.Peers {
-		if p.matches(ip, conn.AuthUser) {
-			return p
-		}
-	}
-	return nil
+	mb, ok, err := r.Subscribers.Lookup(ctx, number)
+	return strings.TrimSpace(mb), ok && strings.TrimSpace(mb) != "", err
 }
 
-func (p *Peer) matches(ip netip.Addr, authUser string) bool {
-	if len(p.AuthUsers) == 0 && authUser != "" {
-		// Logged in as some other account (a subscriber on the same
-		// host, say): that is not this peer.
-		return false
-	}
-	if len(p.Nets) != 0 {
-		ok := false
-		for _, n := range p.Nets {
-			if ip.IsValid() && n.Contains(ip) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	if len(p.AuthUsers) != 0 {
-		ok := false
-		for _, u := range p.AuthUsers {
-			if authUser != "" && strings.EqualFold(u, authUser) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
+// maxReportKeep bounds how long an MM is remembered for reports, whatever
+// expiry it states.
+const maxReportKeep = 90 * 24 * time.Hour
 
-// Peer returns the peer called name, or nil.
-func (r *Relay) Peer(name string) *Peer {
-	for _, p := range r.Peers {
-		if p.Name == name {
-			return p
-		}
+// keepUntil is how long an MM handled at now with this expiry (zero for
+// none) is remembered for reports: report_window, or until it expires when
+// that is later, at most maxReportKeep.
+func (r *Relay) keepUntil(now, expiry time.Time) time.Time {
+	t := now.Add(r.ReportWindow)
+	if expiry.After(t) {
+		t = expiry
 	}
-	return nil
+	if limit := now.Add(maxReportKeep); t.After(limit) {
+		t = limit
+	}
+	return t
 }
 
 // Route picks the peer for a normalised number: the longest prefix of it
@@ -341,80 +328,6 @@ func (r *Relay) Route(ctx context.Context, number string) (*Peer, error) {
 	p := r.Peer(name)
 	if p == nil {
 		return nil, fmt.Errorf("route for %s names peer %q, which is not configured", number, name)
-	}
-	return p, nil
-}
-
-// ReplyAddress picks where a generated message answering this peer goes:
-// the REQ's X-Mms-Originator-System when it is one of the peer's
-// configured addresses, otherwise the peer's first configured address.
-// forged reports that the REQ asked for an address the peer does not own.
-func (p *Peer) ReplyAddress(requested string) (addr string, forged bool) {
-	requested = strings.TrimSpace(requested)
-	for _, a := range p.OriginatorSystems {
-		if requested != "" && strings.EqualFold(a, requested) {
-			return a, false
-		}
-	}
-	return p.OriginatorSystems[0], requested != ""
-}
-
-func parsePeer(m *config.Map, node config.Node) (*Peer, error) {
-	if len(node.Args) != 1 {
-		return nil, config.NodeErr(node, "expected: peer NAME { ... }")
-	}
-	p := &Peer{Name: node.Args[0]}
-	var nets []string
-	pm := config.NewMap(m.Globals, node)
-	pm.StringList("domains", false, true, nil, &p.Domains)
-	pm.StringList("originator_system", false, true, nil, &p.OriginatorSystems)
-	pm.StringList("source_ip", false, false, nil, &nets)
-	pm.StringList("auth_user", false, false, nil, &p.AuthUsers)
-	pm.Custom("send_via", false, true, nil, modconfig.DeliveryDirective, &p.SendVia)
-	var form string
-	pm.Enum("address_form", false, false, []string{"plmn", "plmn_noplus", "e164", "e164_noplus"}, "plmn", &form)
-	pm.Bool("ack_request", false, true, &p.AckRequest)
-	pm.DataSize("max_message_size", false, false, 1<<20, &p.MaxMessageSize)
-	pm.Int("max_recipients", false, false, 10, &p.MaxRecipients)
-	pm.String("mms_version", false, false, "", &p.Version)
-	if _, err := pm.Process(); err != nil {
-		return nil, err
-	}
-	var err error
-	if p.Form, err = mmsmap.ParseForm(form); err != nil {
-		return nil, config.NodeErr(node, "address_form: %v", err)
-	}
-	if p.MaxRecipients < 1 || p.MaxRecipients > mm3.MaxForwardRecipients {
-		return nil, config.NodeErr(node, "max_recipients must be from 1 to %d", mm3.MaxForwardRecipients)
-	}
-	if p.MaxMessageSize < 1024 {
-		return nil, config.NodeErr(node, "max_message_size must be at least 1K")
-	}
-	for i, d := range p.Domains {
-		p.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
-	}
-	for _, a := range p.OriginatorSystems {
-		if !strings.Contains(a, "@") || strings.ContainsAny(a, " <>\r\n") {
-			return nil, config.NodeErr(node, "originator_system %q is not a plain mailbox (user@domain)", a)
-		}
-	}
-	for _, s := range nets {
-		var pfx netip.Prefix
-		var err error
-		if strings.Contains(s, "/") {
-			pfx, err = netip.ParsePrefix(s)
-		} else {
-			var a netip.Addr
-			a, err = netip.ParseAddr(s)
-			pfx = netip.PrefixFrom(a, a.BitLen())
-		}
-		if err != nil {
-			return nil, config.NodeErr(node, "source_ip %q: %v", s, err)
-		}
-		p.Nets = append(p.Nets, pfx.Masked())
-	}
-	if len(p.Nets) == 0 && len(p.AuthUsers) == 0 {
-		return nil, config.NodeErr(node, "peer %s: set source_ip and/or auth_user, or nobody could be recognised as it", p.Name)
 	}
 	return p, nil
 }
@@ -453,27 +366,40 @@ func parseNumberPlan(m *config.Map, node config.Node) (numberPlanConfig, error) 
 	return p, nil
 }
 
-// relayFromArgs resolves the mms.relay block a maddy-mms module works for:
-// the `relay &NAME` directive, or the same reference as the only inline
-// argument (`mm4 &mmsc`).
-func relayFromArgs(modName string, inlineArgs []string, directive string) (*Relay, error) {
-	ref := directive
+// relayRef is the reference to the mms.relay block a maddy-mms module
+// works for: the `relay &NAME` directive, or the same reference as the
+// module's only inline argument (`mm4 &mmsc`). register adds the directive
+// before cfg.Process; resolve looks the block up after it, reporting a
+// wrong reference with the configuration line it is on.
+type relayRef struct{ node *config.Node }
+
+func (rr *relayRef) register(cfg *config.Map) {
+	cfg.Callback("relay", func(_ *config.Map, n config.Node) error {
+		if rr.node != nil {
+			return config.NodeErr(n, "duplicate relay directive")
+		}
+		rr.node = &n
+		return nil
+	})
+}
+
+func (rr *relayRef) resolve(cfg *config.Map, modName string, inlineArgs []string) (*Relay, error) {
+	args, where := inlineArgs, cfg.Block
 	switch {
-	case len(inlineArgs) == 1 && ref == "":
-		ref = inlineArgs[0]
-	case len(inlineArgs) != 0:
-		return nil, fmt.Errorf("%s: expected at most one inline argument, a reference to an mms.relay block (&NAME)", modName)
+	case rr.node != nil && len(inlineArgs) != 0:
+		return nil, config.NodeErr(*rr.node, "%s: the relay is given both inline and by the relay directive", modName)
+	case rr.node != nil:
+		args, where = rr.node.Args, *rr.node
 	}
-	if !strings.HasPrefix(ref, "&") {
-		return nil, fmt.Errorf("%s: a reference to an mms.relay block is required: relay &NAME", modName)
+	if len(args) != 1 || !strings.HasPrefix(args[0], "&") {
+		return nil, config.NodeErr(where, "%s: a reference to an mms.relay block is required: relay &NAME", modName)
 	}
-	mod, err := module.GetInstance(strings.TrimPrefix(ref, "&"))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", modName, err)
-	}
-	r, ok := mod.(*Relay)
-	if !ok {
-		return nil, fmt.Errorf("%s: %s is a %s, not an mms.relay block", modName, ref, mod.Name())
+	var r *Relay
+	if err := modconfig.ModuleFromNode("mms", args, where, cfg.Globals, &r); err != nil {
+		if where.File == "" || !strings.Contains(err.Error(), where.File+":") {
+			err = config.NodeErr(where, "%s: %v", modName, err)
+		}
+		return nil, err
 	}
 	return r, nil
 }

@@ -96,14 +96,28 @@ func TestRelayConfig(t *testing.T) {
 		{nil, ""},
 		{&module.ConnState{}, ""},
 	} {
-		p := r.IdentifyPeer(tc.conn)
+		p := r.PeerOf(tc.conn)
 		got := ""
 		if p != nil {
 			got = p.Name
 		}
 		if got != tc.want {
-			t.Errorf("IdentifyPeer(%+v) = %q, want %q", tc.conn, got, tc.want)
+			t.Errorf("PeerOf(%+v) = %q, want %q", tc.conn, got, tc.want)
 		}
+	}
+
+	// Identified once per connection, again when it authenticates.
+	c := conn("203.0.113.9", "")
+	if p := r.PeerOf(c); p != nil {
+		t.Fatalf("unauthenticated: %v", p.Name)
+	}
+	c.AuthUser = "hub1"
+	if p := r.PeerOf(c); p == nil || p.Name != "auth" {
+		t.Errorf("after AUTH: %v", p)
+	}
+	c.RemoteAddr = &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 1}
+	if p := r.PeerOf(c); p == nil || p.Name != "auth" {
+		t.Errorf("the answer is not kept with the connection: %v", p)
 	}
 
 	p := r.Peers[0]
@@ -142,6 +156,10 @@ func TestRelayConfigErrors(t *testing.T) {
 		{"bad national length", relayBase + "number_plan {\n national_length 99\n}", "national_length"},
 		{"junk national length", relayBase + "number_plan {\n national_length 10x\n}", "national_length"},
 		{"zero window", relayBase + "duplicate_window 0s", "duplicate_window"},
+		{"both store names", relayBase + "state_store sqlite3 a.db\nrequest_store sqlite3 b.db", "request_store is the old name of state_store"},
+		{"bad store", relayBase + "state_store mysql x", "unknown driver"},
+		{"store arguments", relayBase + "state_store sqlite3", "expected: state_store DRIVER DSN"},
+		{"bad unserved_rcpt", peer("originator_system a@p.example\nsource_ip 10.0.0.1\nunserved_rcpt bounce"), "[res reject]"},
 	} {
 		_, err := initRelay(t, tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

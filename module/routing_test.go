@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-message/textproto"
 	_ "github.com/foxcpp/maddy" // stock modules (table.static) for the configurations below
 	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/foxcpp/maddy/framework/module"
@@ -31,6 +32,12 @@ const routedRelay = relayBase + `
 		entry alice@example.net +15550001111 "1-555-000-1112"
 		entry vasp1 12345
 		entry ip:192.0.2.9 54321
+		entry vasp2 777 reports@vasp2.example
+		entry carol@example.net +15550004444
+	}
+	subscribers static {
+		entry +15550001111 alice@example.net
+		entry +15550004444 someone-else@example.net
 	}
 	peer us {
 		domains us.example
@@ -107,7 +114,11 @@ func TestSenderAuthorisation(t *testing.T) {
 		code       int
 	}{
 		{conn("alice@example.net", "127.0.0.1"), "alice@example.net", "+15550001111@mms.example.net", 0},
-		{conn("Alice@Example.NET", "127.0.0.1"), "", "+15550001111@mms.example.net", 0},
+		{conn("Alice@Example.NET", "127.0.0.1"), "alice@example.net", "+15550001111@mms.example.net", 0},
+		{conn("alice@example.net", "127.0.0.1"), "", "", 550},                // null reverse-path: not its own address
+		{conn("alice@example.net", "127.0.0.1"), "bob@example.org", "", 550}, // someone else's address
+		{conn("vasp1", "203.0.113.1"), "alice@example.net", "", 550},
+		{conn("vasp2", "203.0.113.1"), "reports@vasp2.example", "777@mms.example.net", 0},
 		{conn("alice@example.net", "127.0.0.1"), "+15550001111/TYPE=PLMN@anything.example", "+15550001111@mms.example.net", 0},
 		{conn("alice@example.net", "127.0.0.1"), "15550001112@mms.example.net", "+15550001112@mms.example.net", 0},
 		{conn("alice@example.net", "127.0.0.1"), "+15550009999@mms.example.net", "", 550},
@@ -130,6 +141,44 @@ func TestSenderAuthorisation(t *testing.T) {
 		var se *exterrors.SMTPError
 		if !errors.As(err, &se) || se.Code != tc.code {
 			t.Errorf("%s as %q: %q, %v; want %d", tc.from, authUser(tc.meta), got, err, tc.code)
+		}
+	}
+}
+
+// TestSenderBinding: the From and Sender an MM shows are the bound sender,
+// whatever the client wrote; generated mail goes to the account's own
+// address only.
+func TestSenderBinding(t *testing.T) {
+	r, err := initRelay(t, routedRelay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &modifySender{relay: r}
+	for _, tc := range []struct {
+		user, from, header, wantFrom, notify string
+	}{
+		{"alice@example.net", "alice@example.net", "Alice <alice@example.net>", `"Alice" <+15550001111@mms.example.net>`, "+15550001111@mms.example.net"},
+		{"carol@example.net", "carol@example.net", "carol@example.net", "<+15550004444@mms.example.net>", "carol@example.net"},
+		{"vasp1", "12345", "+15550002222@mms.example.net", "<12345@mms.example.net>", ""},
+		{"vasp2", "777", "Bank <ceo@bank.example>", `"Bank" <777@mms.example.net>`, "reports@vasp2.example"},
+	} {
+		meta := &module.MsgMetadata{Conn: &module.ConnState{AuthUser: tc.user, RemoteAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 1}}}
+		st, _ := m.ModStateForMsg(context.Background(), meta)
+		if _, err := st.RewriteSender(context.Background(), tc.from); err != nil {
+			t.Fatalf("%s: %v", tc.user, err)
+		}
+		h := textproto.Header{}
+		h.Set("From", tc.header)
+		h.Set("Sender", "spoof@example.org")
+		if err := st.RewriteBody(context.Background(), &h, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.Get("From"); got != tc.wantFrom || h.Has("Sender") {
+			t.Errorf("%s: From %q Sender %q; want From %q and no Sender", tc.user, got, h.Get("Sender"), tc.wantFrom)
+		}
+		acc, err := r.Account(context.Background(), meta)
+		if err != nil || acc.Notify != tc.notify {
+			t.Errorf("%s: notify %q (%v), want %q", tc.user, acc.Notify, err, tc.notify)
 		}
 	}
 }

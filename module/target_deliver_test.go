@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -79,9 +80,11 @@ func (t fakeTable) Lookup(_ context.Context, k string) (string, bool, error) {
 }
 
 type deliverFixture struct {
+	relay *Relay
 	tgt   *deliverTarget
 	local *fakeTarget
-	out   *fakeTarget
+	out   *fakeTarget // the peers' send_via
+	dsn   *fakeTarget // the relay's dsn_via
 }
 
 func newDeliverFixture(t *testing.T) *deliverFixture {
@@ -97,17 +100,24 @@ func newDeliverFixture(t *testing.T) *deliverFixture {
 		originator_system system-user@mms.peer.example
 		source_ip 127.0.0.1
 		send_via dummy
+	}
+	peer strict {
+		domains mms.strict.example
+		originator_system system-user@mms.strict.example
+		source_ip 127.0.0.2
+		send_via dummy
+		unserved_rcpt reject
 	}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &deliverFixture{local: &fakeTarget{fail: map[string]error{}}, out: &fakeTarget{}}
-	r.Peers[0].SendVia = f.out
-	f.tgt = &deliverTarget{
-		relay:     r,
-		mailboxes: fakeTable{"+15550001111": "alice@example.net", "+15550002222": "bob@example.net", "+15550003333": "alice@example.net"},
-		next:      f.local,
+	f := &deliverFixture{relay: r, local: &fakeTarget{fail: map[string]error{}}, out: &fakeTarget{}, dsn: &fakeTarget{}}
+	for _, p := range r.Peers {
+		p.SendVia = f.out
 	}
+	r.tracker.dsnVia = f.dsn
+	r.Subscribers = fakeTable{"+15550001111": "alice@example.net", "+15550002222": "bob@example.net", "+15550003333": "alice@example.net"}
+	f.tgt = &deliverTarget{relay: r, next: f.local}
 	return f
 }
 
@@ -213,30 +223,74 @@ func TestDeliverREQ(t *testing.T) {
 	}
 }
 
-func TestDeliverRefusals(t *testing.T) {
-	f := newDeliverFixture(t)
-	for _, tc := range []struct {
-		name, ip, hdr, rcpt, stage string
-		code                       int
+// TestDeliverAnswers: what a peer (or anyone else) gets in each situation,
+// at SMTP level and in the response (TS 23.140 §8.4.5).
+func TestDeliverAnswers(t *testing.T) {
+	noTx := strings.Replace(testREQ, "X-Mms-Transaction-ID: \"T1\"\n", "", 1)
+	noMsgID := strings.Replace(testREQ, "X-Mms-Message-ID: \"M1\"\n", "", 1)
+	badType := strings.Replace(testREQ, "MM4_forward.REQ", "MM4_bogus.REQ", 1)
+	noAck := strings.Replace(testREQ, "X-Mms-Ack-Request: Yes", "X-Mms-Ack-Request: No", 1)
+	oddFlag := strings.Replace(testREQ, "X-Mms-Ack-Request: Yes", "X-Mms-Ack-Request: Yes\nX-Mms-Delivery-Report: True", 1)
+	plain := "From: bob@internet.example\nTo: +15550001111@mms.example.net\nSubject: hi\n\n"
+	for i, tc := range []struct {
+		name, ip, hdr string
+		rcpts         []string
+		stage         string // "" accepted; "rcpt", "body" refused there
+		code          int
+		status        string // the response's status, "" for none
+		text          string // a word of its status text
+		delivered     bool
 	}{
-		{"unknown subscriber", "127.0.0.1", testREQ, "+15559999999@mms.example.net", "rcpt", 550},
-		{"other domain", "127.0.0.1", testREQ, "+15550001111@other.example", "rcpt", 550},
-		{"not a number", "127.0.0.1", testREQ, "alice@mms.example.net", "rcpt", 550},
-		{"unknown peer", "192.0.2.1", testREQ, "+15550001111@mms.example.net", "body", 550},
-		{"malformed", "127.0.0.1", strings.Replace(testREQ, `X-Mms-Transaction-ID: "T1"`, "X-Mms-Transaction-ID:", 1), "+15550001111@mms.example.net", "body", 554},
+		{"served", "127.0.0.1", testREQ, []string{"+15550001111@mms.example.net"}, "", 0, "Ok", "", true},
+		{"unknown subscriber from a peer", "127.0.0.1", testREQ, []string{"+15559999999@mms.example.net"}, "", 0,
+			"Error-sending-address-unresolved", "+15559999999 (unknown subscriber)", false},
+		{"served and unknown", "127.0.0.1", testREQ, []string{"+15550001111@mms.example.net", "+15559999999@mms.example.net"}, "", 0,
+			"Error-sending-address-unresolved", "delivered to the other 1", true},
+		{"not a number from a peer", "127.0.0.1", testREQ, []string{"postmaster@mms.example.net", "+15550001111@mms.example.net"}, "", 0,
+			"Error-sending-address-unresolved", "postmaster@mms.example.net (not an MMS number)", true},
+		{"unknown subscriber, no response asked", "127.0.0.1", noAck, []string{"+15559999999@mms.example.net"}, "", 0, "", "", false},
+		{"unknown subscriber from a strict peer", "127.0.0.2", testREQ, []string{"+15559999999@mms.example.net"}, "rcpt", 550, "", "", false},
+		{"unknown subscriber from a non-peer", "192.0.2.1", plain, []string{"+15559999999@mms.example.net"}, "rcpt", 550, "", "", false},
+		{"other domain from a peer", "127.0.0.1", testREQ, []string{"+15550001111@other.example"}, "rcpt", 550, "", "", false},
+		{"unknown peer", "192.0.2.1", testREQ, []string{"+15550001111@mms.example.net"}, "body", 550, "", "", false},
+		{"no transaction ID", "127.0.0.1", noTx, []string{"+15550001111@mms.example.net"}, "body", 554, "", "", false},
+		{"unknown type", "127.0.0.1", badType, []string{"+15550001111@mms.example.net"}, "body", 554, "", "", false},
+		{"no message ID", "127.0.0.1", noMsgID, []string{"+15550001111@mms.example.net"}, "", 0,
+			"Error-message-format-corrupt", "X-Mms-Message-ID", false},
+		{"odd optional value", "127.0.0.1", oddFlag, []string{"+15550001111@mms.example.net"}, "", 0, "Ok", "", true},
+		{"plain mail from a peer, recipient unknown", "127.0.0.1", plain, []string{"+15550001111@mms.example.net", "+15559999999@mms.example.net"},
+			"body", 550, "", "", false},
+		{"plain mail from anyone", "192.0.2.1", plain, []string{"+15550001111@mms.example.net"}, "", 0, "", "", true},
 	} {
-		stage, err := f.run(t, tc.ip, tc.hdr, tc.rcpt)
-		var se *exterrors.SMTPError
-		if stage != tc.stage || !errors.As(err, &se) || se.Code != tc.code {
-			t.Errorf("%s: stage %q err %v; want %s %d", tc.name, stage, err, tc.stage, tc.code)
+		f := newDeliverFixture(t)
+		hdr := strings.Replace(tc.hdr, `"T1"`, fmt.Sprintf(`"T-%d"`, i), 1)
+		stage, err := f.run(t, tc.ip, hdr, tc.rcpts...)
+		if stage != tc.stage {
+			t.Errorf("%s: refused at %q (%v), want %q", tc.name, stage, err, tc.stage)
+			continue
 		}
-	}
-	if len(f.out.deliveries) != 0 {
-		t.Errorf("refused messages generated %d RES", len(f.out.deliveries))
-	}
-	for _, d := range f.local.deliveries {
-		if d.committed {
-			t.Errorf("a refused message was delivered")
+		var se *exterrors.SMTPError
+		if tc.stage != "" && (!errors.As(err, &se) || se.Code != tc.code) {
+			t.Errorf("%s: %v, want %d", tc.name, err, tc.code)
+		}
+		delivered := false
+		for _, d := range f.local.deliveries {
+			delivered = delivered || d.committed
+		}
+		if delivered != tc.delivered {
+			t.Errorf("%s: delivered %v, want %v", tc.name, delivered, tc.delivered)
+		}
+		switch {
+		case tc.status == "" && len(f.out.deliveries) != 0:
+			t.Errorf("%s: a response was sent:\n%s", tc.name, resLines(t, f.out.deliveries[0]))
+		case tc.status != "" && len(f.out.deliveries) != 1:
+			t.Errorf("%s: %d responses, want 1", tc.name, len(f.out.deliveries))
+		case tc.status != "":
+			text := resLines(t, f.out.deliveries[0])
+			if !strings.Contains(text, "X-Mms-Request-Status-Code: "+tc.status+"\r\n") || !strings.Contains(text, tc.text) ||
+				!strings.Contains(text, "From: system-user@mms.example.net\r\n") {
+				t.Errorf("%s: response\n%s\nwant status %s naming %q", tc.name, text, tc.status, tc.text)
+			}
 		}
 	}
 }
@@ -261,7 +315,7 @@ func TestDeliverPartialFailure(t *testing.T) {
 	}
 	text = resLines(t, f.out.deliveries[1])
 	if !strings.Contains(text, "X-Mms-Request-Status-Code: Error-unspecified") ||
-		!strings.Contains(text, "Not delivered to +15550001111, +15550003333; delivered to the other 1 recipient(s)") {
+		!strings.Contains(text, "Not delivered to +15550001111, +15550003333 (mailbox unavailable); delivered to the other 1 recipient(s)") {
 		t.Errorf("shared-mailbox failure RES:\n%s", text)
 	}
 	f.local.fail = map[string]error{"bob@example.net": errors.New("x")}

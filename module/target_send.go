@@ -6,11 +6,8 @@ package module
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
@@ -20,7 +17,7 @@ import (
 	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/foxcpp/maddy/framework/log"
 	"github.com/foxcpp/maddy/framework/module"
-	"github.com/maddy-mms/maddy-mms/internal/reqstore"
+	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
 	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
@@ -34,12 +31,15 @@ import (
 //	    local &mms_local     # a target.mms_deliver: its numbers never leave
 //	}
 //
-// Recipients are `NUMBER@our-domain` in any form modify.mms_rcpt accepts;
-// the relay's routes table (longest prefix) or default_route picks the
-// peer, whose settings say how numbers are written, whether a RES is asked
-// for, and how large and how many recipients a REQ may be. The sender must
-// be an MMS number (modify.mms_sender makes it one). Every REQ is handed
-// to the peer's send_via target (a durable queue) before the 250.
+// Recipients are `NUMBER@our-domain` in any form modify.mms_rcpt accepts.
+// A number in the relay's subscribers table goes to local; the others are
+// routed by the relay's routes (longest prefix) or default_route to a peer,
+// whose settings say how numbers are written, whether a response is asked
+// for, and how large and how many recipients a request may be. The sender
+// must be an MMS number (modify.mms_sender makes it one). One MM has one
+// X-Mms-Message-ID, whatever requests carry it; the MM and its requests are
+// recorded (Tracker) before the requests are handed to their peers'
+// send_via targets (durable queues), all before the 250.
 type sendTarget struct {
 	instName   string
 	inlineArgs []string
@@ -47,9 +47,6 @@ type sendTarget struct {
 
 	relay *Relay
 	local module.DeliveryTarget
-	// localNumbers answers whether a number is served here: the local
-	// target's mailbox table when it is a target.mms_deliver.
-	localNumbers module.Table
 }
 
 func NewSendTarget(modName, instName string, _, inlineArgs []string) (module.Module, error) {
@@ -60,26 +57,24 @@ func (t *sendTarget) Name() string         { return "target.mms_send" }
 func (t *sendTarget) InstanceName() string { return t.instName }
 
 func (t *sendTarget) Init(cfg *config.Map) error {
-	var relayRef string
+	var ref relayRef
+	var moved module.Table
+	ref.register(cfg)
 	cfg.Bool("debug", true, false, &t.log.Debug)
-	cfg.String("relay", false, false, "", &relayRef)
 	cfg.Custom("local", false, false, nil, modconfig.DeliveryDirective, &t.local)
-	modconfig.Table(cfg, "local_numbers", false, false, nil, &t.localNumbers)
+	modconfig.Table(cfg, "local_numbers", false, false, nil, &moved)
 	if _, err := cfg.Process(); err != nil {
 		return err
 	}
+	if moved != nil {
+		return config.NodeErr(cfg.Block, "%s: local_numbers is gone: the local numbers are the relay's subscribers table", t.Name())
+	}
 	var err error
-	if t.relay, err = relayFromArgs(t.Name(), t.inlineArgs, relayRef); err != nil {
+	if t.relay, err = ref.resolve(cfg, t.Name(), t.inlineArgs); err != nil {
 		return err
 	}
-	if dt, ok := t.local.(*deliverTarget); ok && t.localNumbers == nil {
-		t.localNumbers = dt.mailboxes
-	}
-	if t.local != nil && t.localNumbers == nil {
-		return fmt.Errorf("%s: local is not a target.mms_deliver: say which numbers it serves with local_numbers", t.Name())
-	}
-	if t.local == nil && t.localNumbers != nil {
-		return fmt.Errorf("%s: local_numbers needs a local target", t.Name())
+	if t.local != nil && t.relay.Subscribers == nil {
+		return config.NodeErr(cfg.Block, "%s: local needs the relay's subscribers table, which says which numbers it serves", t.Name())
 	}
 	return nil
 }
@@ -97,6 +92,11 @@ func (t *sendTarget) Start(ctx context.Context, meta *module.MsgMetadata, mailFr
 			Message: "The sender of an MMS must be an MMS number", TargetName: t.Name(), Err: err}
 	}
 	d.sender = from
+	// Generated mail about this MM goes to the submitting account's own
+	// address only, never to one the client typed.
+	if acc, err := t.relay.Account(ctx, meta); err == nil {
+		d.notify = acc.Notify
+	}
 	return d, nil
 }
 
@@ -111,8 +111,9 @@ type peerGroup struct {
 type pendingREQ struct {
 	peer          *Peer
 	transactionID string
-	messageID     string
 	rcpts         []mmsmap.Address
+	rcptTo        []string // as sent
+	mailFrom      string
 	delivery      module.Delivery
 	message       []byte // the REQ as queued, kept for a retry
 }
@@ -123,15 +124,18 @@ type sendDelivery struct {
 	meta     *module.MsgMetadata
 	mailFrom string
 	sender   mmsmap.Address
+	notify   string // where DSNs about this MM go ("" for nobody)
 
-	local      module.Delivery
-	localCount int
-	groups     map[*Peer]*peerGroup
-	order      []*Peer
-	reqs       []pendingREQ
-	bounce     module.Delivery // DSN for recipients no REQ went to
-	subject    string          // of the original mail, for a later DSN
-	rfc822ID   string
+	local          module.Delivery
+	groups         map[*Peer]*peerGroup
+	order          []*Peer
+	messageID      string // X-Mms-Message-ID of the MM, whatever REQs carry it
+	reqs           []pendingREQ
+	bounce         module.Delivery // DSN for recipients no REQ went to
+	subject        string          // of the original mail, for a later DSN
+	rfc822ID       string
+	readReply      bool
+	deliveryReport bool
 }
 
 func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -139,13 +143,13 @@ func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err
 }
 
 func (d *sendDelivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptions) error {
-	a, serr := canonicalRecipient(d.t.relay, rcpt)
-	if serr != nil {
-		serr.TargetName = d.t.Name()
-		return serr
+	r := d.t.relay
+	a, rerr := r.canonicalRecipient(rcpt)
+	if rerr != nil {
+		return rerr.target(d.t.Name())
 	}
-	if d.t.localNumbers != nil {
-		_, ok, err := d.t.localNumbers.Lookup(ctx, a.Value)
+	if d.t.local != nil {
+		_, ok, err := r.Mailbox(ctx, a.Value)
 		if err != nil {
 			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Subscriber lookup failed, try again later", err), true)
 		}
@@ -155,14 +159,10 @@ func (d *sendDelivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptO
 					return err
 				}
 			}
-			if err := d.local.AddRcpt(ctx, a.Format(mmsmap.FormE164, d.t.relay.Domains[0]), opts); err != nil {
-				return err
-			}
-			d.localCount++
-			return nil
+			return d.local.AddRcpt(ctx, a.Format(mmsmap.FormE164, r.Domains[0]), opts)
 		}
 	}
-	peer, err := d.t.relay.Route(ctx, a.Value)
+	peer, err := r.Route(ctx, a.Value)
 	if err != nil {
 		return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 4, 3}, "MMS routing failed, try again later", err), true)
 	}
@@ -198,8 +198,9 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if len(d.order) == 0 {
 		return nil
 	}
-	// One 7-bit clean body serves every REQ (spec §3.4): the submitted one
-	// when it is clean already (the queue copies it), else a re-encoded copy.
+	// One 7-bit clean body serves every REQ (TS 23.140 §8.4.5): the
+	// submitted one when it is clean already (the queue copies it), else
+	// a re-encoded copy.
 	rd, err := body.Open()
 	if err != nil {
 		return err
@@ -223,6 +224,8 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		mm = buffer.MemoryBuffer{Slice: out.Bytes()}
 	}
 	d.subject, d.rfc822ID = header.Get("Subject"), header.Get("Message-Id")
+	d.readReply = header.Get("Disposition-Notification-To") != ""
+	d.messageID = newID("m", d.t.relay.Domains[0])
 	size := int64(mm.Len()) + int64(headerSize(h7))
 	var tooLarge []failure
 	for _, peer := range d.order {
@@ -244,10 +247,13 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		}
 	}
 	if len(tooLarge) != 0 {
-		if d.bounce, err = d.t.relay.prepareBounce(ctx, d.dsnTo(ctx), header, tooLarge); err != nil {
+		if d.bounce, err = d.t.relay.tracker.Bounce(ctx, d.notify, header, tooLarge); err != nil {
 			if exterrors.IsTemporary(err) {
 				return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)
 			}
+			err = nil
+		}
+		if d.bounce == nil {
 			// Nobody to tell by DSN: say it here instead.
 			return d.err(552, exterrors.EnhancedCode{5, 3, 4}, "Message too large for the recipient's MMS network", err)
 		}
@@ -263,20 +269,13 @@ func headerSize(h textproto.Header) int {
 	return n
 }
 
-// newID returns a globally unique identifier at our domain.
-func newID(prefix, domain string) string {
-	var b [12]byte
-	rand.Read(b[:])
-	return fmt.Sprintf("%s%d.%s@%s", prefix, time.Now().Unix(), hex.EncodeToString(b[:]), domain)
-}
-
 func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsmap.Address, h textproto.Header, body buffer.Buffer) error {
 	r, peer := d.t.relay, g.peer
-	txID, msgID := newID("t", r.Domains[0]), newID("m", r.Domains[0])
+	txID := newID("t", r.Domains[0])
 	fr, err := mm3.NewForwardRequest(h, mm3.ForwardOptions{
 		Version:          peer.Version,
 		TransactionID:    txID,
-		MessageID:        msgID,
+		MessageID:        d.messageID,
 		AckRequest:       peer.AckRequest,
 		OriginatorSystem: r.SystemAddress,
 		Sender:           d.sender,
@@ -290,35 +289,22 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 	if err != nil {
 		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+err.Error(), err)
 	}
-	q := pendingREQ{peer: peer, transactionID: txID, messageID: msgID, rcpts: rcpts}
-	if peer.AckRequest && r.TimeoutAction == "retry" {
-		// Kept only to send it again after a timeout.
+	if len(fr.RcptTo) != len(rcpts) {
+		return fmt.Errorf("%s: %d recipients became %d RCPT TO", d.t.Name(), len(rcpts), len(fr.RcptTo))
+	}
+	if g.report {
+		d.deliveryReport = true
+	}
+	q := pendingREQ{peer: peer, transactionID: txID, rcpts: rcpts, rcptTo: fr.RcptTo, mailFrom: fr.MailFrom}
+	if peer.AckRequest && r.tracker.RetryKeepsMessage() {
 		if q.message, err = messageBytes(fr.Header, body); err != nil {
 			return err
 		}
 	}
-	// Each REQ is its own message in the queue, which names its files by
-	// this ID: never reuse the submitted mail's.
-	id, err := module.GenerateMsgID()
+	q.delivery, err = outgoing{From: fr.MailFrom, To: fr.RcptTo, Header: fr.Header, Body: body}.prepare(ctx, peer.SendVia)
 	if err != nil {
 		return err
 	}
-	meta := &module.MsgMetadata{ID: id, OriginalFrom: fr.MailFrom}
-	rd, err := peer.SendVia.Start(ctx, meta, fr.MailFrom)
-	if err != nil {
-		return err
-	}
-	for _, rcpt := range fr.RcptTo {
-		if err := rd.AddRcpt(ctx, rcpt, smtp.RcptOptions{}); err != nil {
-			rd.Abort(ctx)
-			return err
-		}
-	}
-	if err := rd.Body(ctx, fr.Header, body); err != nil {
-		rd.Abort(ctx)
-		return err
-	}
-	q.delivery = rd
 	d.reqs = append(d.reqs, q)
 	return nil
 }
@@ -344,30 +330,31 @@ func (d *sendDelivery) Abort(ctx context.Context) error {
 	if d.local != nil {
 		d.local.Abort(ctx)
 	}
-	for _, q := range d.reqs {
-		q.delivery.Abort(ctx)
-	}
+	d.abortREQs(ctx)
 	if d.bounce != nil {
 		d.bounce.Abort(ctx)
 	}
 	return nil
 }
 
+func (d *sendDelivery) abortREQs(ctx context.Context) {
+	for _, q := range d.reqs {
+		q.delivery.Abort(ctx)
+	}
+	d.reqs = nil
+}
+
 func (d *sendDelivery) Commit(ctx context.Context) error {
 	if d.local != nil {
 		if err := d.local.Commit(ctx); err != nil {
-			for _, q := range d.reqs {
-				q.delivery.Abort(ctx)
-			}
+			d.abortREQs(ctx)
 			return err
 		}
 	}
-	// Remember every REQ that asks for a RES before any of them can be
-	// sent: a RES may come back within milliseconds.
+	// Record the MM and its REQs before any of them can be sent: a RES
+	// may come back within milliseconds.
 	if err := d.track(ctx); err != nil {
-		for _, q := range d.reqs {
-			q.delivery.Abort(ctx)
-		}
+		d.abortREQs(ctx)
 		return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot record the MMS for tracking, try again later", err), true)
 	}
 	for _, q := range d.reqs {
@@ -375,12 +362,8 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 			return err
 		}
 		mm4Sent.WithLabelValues(q.peer.Name).Inc()
-		numbers := make([]string, len(q.rcpts))
-		for i, a := range q.rcpts {
-			numbers[i] = a.Value
-		}
 		d.log.Msg("MM4_forward.REQ queued", "peer", q.peer.Name, "transaction_id", q.transactionID,
-			"sender", d.sender.Value, "rcpts", numbers)
+			"message_id", d.messageID, "sender", d.sender.Value, "rcpts", numbersOf(q.rcpts))
 	}
 	if d.bounce != nil {
 		if err := d.bounce.Commit(ctx); err != nil {
@@ -390,56 +373,34 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 	return nil
 }
 
-// dsnTo is where a DSN about this MM goes: a local subscriber's own MMS
-// address (delivered to their mailbox like any MM), else the envelope
-// sender as received.
-func (d *sendDelivery) dsnTo(ctx context.Context) string {
-	if d.t.localNumbers != nil {
-		if _, ok, err := d.t.localNumbers.Lookup(ctx, d.sender.Value); err == nil && ok {
-			return d.sender.Format(mmsmap.FormE164, d.t.relay.Domains[0])
+// track records the MM and the REQs that ask for a RES.
+func (d *sendDelivery) track(ctx context.Context) error {
+	if len(d.reqs) == 0 {
+		return nil
+	}
+	m := state.SentMM{MessageID: d.messageID, Sender: d.sender.Value, NotifyTo: d.notify,
+		RFC822MessageID: d.rfc822ID, Subject: d.subject, DeliveryReport: d.deliveryReport, ReadReply: d.readReply}
+	var reqs []state.Request
+	for _, q := range d.reqs {
+		req := state.Request{Peer: q.peer.Name, TransactionID: q.transactionID, MessageID: d.messageID,
+			MailFrom: q.mailFrom, NotifyTo: d.notify, RFC822MessageID: d.rfc822ID, Subject: d.subject, Message: q.message}
+		for i, a := range q.rcpts {
+			m.Recipients = append(m.Recipients, state.SentRecipient{Number: a.Value, Peer: q.peer.Name, TransactionID: q.transactionID})
+			req.Recipients = append(req.Recipients, state.Recipient{Number: a.Value, RcptTo: q.rcptTo[i]})
+		}
+		if q.peer.AckRequest {
+			reqs = append(reqs, req)
 		}
 	}
-	return d.meta.OriginalFrom
+	return d.t.relay.tracker.Track(ctx, m, reqs)
 }
 
-// track stores the REQs that ask for a RES; on failure the ones stored are
-// withdrawn (resolved as failed), so they never time out into a DSN for an
-// MM that was not sent.
-func (d *sendDelivery) track(ctx context.Context) error {
-	r := d.t.relay
-	now := time.Now()
-	var stored []pendingREQ
-	for _, q := range d.reqs {
-		if !q.peer.AckRequest {
-			continue
-		}
-		numbers := make([]string, len(q.rcpts))
-		for i, a := range q.rcpts {
-			numbers[i] = a.Value
-		}
-		err := r.Store.Put(ctx, reqstore.Request{
-			TransactionID:   q.transactionID,
-			Peer:            q.peer.Name,
-			MessageID:       q.messageID,
-			Sender:          d.dsnTo(ctx),
-			Recipients:      numbers,
-			RFC822MessageID: d.rfc822ID,
-			Subject:         d.subject,
-			SentAt:          now,
-			Deadline:        now.Add(r.ResponseTimeout),
-			Attempts:        1,
-			State:           reqstore.Pending,
-			Message:         q.message,
-		})
-		if err != nil {
-			for _, s := range stored {
-				r.Store.Resolve(ctx, s.peer.Name, s.transactionID, reqstore.Failed, "", "not sent")
-			}
-			return err
-		}
-		stored = append(stored, q)
+func numbersOf(list []mmsmap.Address) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.Value
 	}
-	return nil
+	return out
 }
 
 func init() {

@@ -1,0 +1,34 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"context"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/foxcpp/maddy/framework/buffer"
+	"github.com/foxcpp/maddy/framework/exterrors"
+)
+
+// internetMail is Internet mail (no X-Mms-Message-Type) for our subscribers: the
+// MM3 side, delivered as it is. It keeps SMTP's semantics even on a peer's
+// connection: when a recipient accepted at RCPT turns out not to be served
+// (there is no MM4 response to name it in), the message is refused at DATA
+// naming it, so nothing is lost silently and we generate no bounce. The
+// system address takes MM4 responses and reports only.
+type internetMail struct{}
+
+func (internetMail) body(ctx context.Context, d *delivery, _ *classified, h textproto.Header, body buffer.Buffer) error {
+	if d.toSystem {
+		return d.targetErr(550, exterrors.EnhancedCode{5, 7, 1}, "Only MM4 responses and reports are accepted for this address", nil)
+	}
+	if len(d.unserved) != 0 {
+		mm4Unserved.WithLabelValues(d.peerName()).Add(float64(len(d.unserved)))
+		return d.targetErr(550, exterrors.EnhancedCode{5, 1, 1}, "No such MMS subscriber: "+describeUnserved(d.unserved), nil)
+	}
+	return d.next.Body(ctx, h, body)
+}
+
+func (internetMail) commit(ctx context.Context, d *delivery) error { return d.commitNext(ctx) }
+func (internetMail) abort(context.Context, *delivery)              {}

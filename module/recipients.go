@@ -1,0 +1,143 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/foxcpp/maddy/framework/exterrors"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+)
+
+// errNotOurs is the cause recorded for recipients outside our MMS domains.
+var errNotOurs = errors.New("domain is not one of the relay's MMS domains")
+
+// rcptError is a recipient this relay does not take. Reply is the SMTP
+// reply refusing it at RCPT (the caller fills in its module name). Ours is
+// set when the address is in our MMS domains but not served (not a
+// number, a malformed number, an unknown subscriber): a peer then gets 250
+// and hears of it in the response (TS 23.140 §8.4.5); Reason says why in
+// words for that response.
+type rcptError struct {
+	Reply     *exterrors.SMTPError
+	Temporary bool
+	Ours      bool
+	Reason    string
+}
+
+// target returns the reply as target module name's error.
+func (e *rcptError) target(name string) error {
+	e.Reply.TargetName = name
+	return e.wrap()
+}
+
+// modifier returns the reply as modifier module name's error.
+func (e *rcptError) modifier(name string) error {
+	e.Reply.ModifierName = name
+	return e.wrap()
+}
+
+func (e *rcptError) wrap() error {
+	if e.Temporary {
+		return exterrors.WithTemporary(e.Reply, true)
+	}
+	return e.Reply
+}
+
+// canonicalRecipient parses rcpt as an MMS address in our domains and
+// normalises its number.
+func (r *Relay) canonicalRecipient(rcpt string) (mmsmap.Address, *rcptError) {
+	a, err := mmsmap.ParseAddress(rcpt)
+	if err != nil {
+		domain := ""
+		if i := strings.LastIndexByte(rcpt, '@'); i >= 0 {
+			domain = rcpt[i+1:]
+		}
+		return a, &rcptError{Ours: r.IsLocalDomain(domain), Reason: "malformed address", Reply: &exterrors.SMTPError{
+			Code: 553, EnhancedCode: exterrors.EnhancedCode{5, 1, 3},
+			Message: "Malformed MMS recipient address", Err: err,
+		}}
+	}
+	if a.Domain == "" {
+		return a, &rcptError{Reason: "no domain", Reply: &exterrors.SMTPError{
+			Code: 553, EnhancedCode: exterrors.EnhancedCode{5, 1, 3},
+			Message: "MMS recipient address needs a domain",
+		}}
+	}
+	if !r.IsLocalDomain(a.Domain) {
+		return a, &rcptError{Reason: "not served here", Reply: &exterrors.SMTPError{
+			Code: 550, EnhancedCode: exterrors.EnhancedCode{5, 7, 1},
+			Message: "Recipient domain is not served here", Err: errNotOurs,
+		}}
+	}
+	if !a.IsNumber() {
+		return a, &rcptError{Ours: true, Reason: "not an MMS number", Reply: &exterrors.SMTPError{
+			Code: 550, EnhancedCode: exterrors.EnhancedCode{5, 1, 1},
+			Message: "No such MMS subscriber",
+		}}
+	}
+	n, err := r.Plan.NormalizeAddress(a)
+	if err != nil {
+		return a, &rcptError{Ours: true, Reason: "malformed number", Reply: &exterrors.SMTPError{
+			Code: 553, EnhancedCode: exterrors.EnhancedCode{5, 1, 3},
+			Message: "Malformed MMS recipient number", Err: err,
+		}}
+	}
+	return n, nil
+}
+
+// subscriber returns the mailbox of a local recipient: a canonical
+// address and its mailbox, or why it is not served.
+func (r *Relay) subscriber(ctx context.Context, rcpt string) (mmsmap.Address, string, *rcptError) {
+	a, rerr := r.canonicalRecipient(rcpt)
+	if rerr != nil {
+		return a, "", rerr
+	}
+	mailbox, ok, err := r.Mailbox(ctx, a.Value)
+	if err != nil {
+		return a, "", &rcptError{Temporary: true, Reason: "subscriber lookup failed", Reply: &exterrors.SMTPError{
+			Code: 451, EnhancedCode: exterrors.EnhancedCode{4, 3, 0},
+			Message: "Subscriber lookup failed, try again later", Err: err,
+		}}
+	}
+	if !ok {
+		return a, "", &rcptError{Ours: true, Reason: "unknown subscriber", Reply: &exterrors.SMTPError{
+			Code: 550, EnhancedCode: exterrors.EnhancedCode{5, 1, 1},
+			Message: "No such MMS subscriber",
+		}}
+	}
+	return a, mailbox, nil
+}
+
+// unserved is a recipient accepted at RCPT from a peer although we do not
+// serve it, to be named in the response.
+type unserved struct {
+	Rcpt   string // as given, or the canonical number when it has one
+	Reason string
+}
+
+// describeUnserved lists unserved recipients for a status text or an
+// SMTP reply: "+15550009999 (unknown subscriber), x@mms.example.net (not an
+// MMS number)", at most maxNamed of them (then "and N more"), each address
+// cut to 64 bytes, so that the text stays within the limits of both.
+func describeUnserved(list []unserved) string {
+	const maxNamed = 10
+	parts := make([]string, 0, len(list))
+	for _, u := range list {
+		rcpt := u.Rcpt
+		if len(rcpt) > 64 {
+			rcpt = rcpt[:64] + "..."
+		}
+		parts = append(parts, rcpt+" ("+u.Reason+")")
+	}
+	sort.Strings(parts)
+	if len(parts) > maxNamed {
+		parts = append(parts[:maxNamed], fmt.Sprintf("and %d more", len(parts)-maxNamed))
+	}
+	return strings.Join(parts, ", ")
+}

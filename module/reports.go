@@ -1,0 +1,79 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"context"
+	"time"
+
+	"github.com/maddy-mms/maddy-mms/internal/state"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
+)
+
+// A report from a peer (MM4_delivery_report.REQ, TS 23.140 §8.4.2;
+// MM4_read_reply_report.REQ, §8.4.3) is about an MM we sent: it is
+// matched by X-Mms-Message-ID to that MM and to the recipients of it that
+// went through this peer, then recorded against them. Real peers swap
+// From and To in reports (or write the same address in both), so the
+// recipient is whichever of the two the MM went to, or the MM's only
+// recipient through this peer. Until reports are mapped to DSN/MDN for
+// the sender, a report reaches no mailbox.
+
+// reportKind is the common part of the two report request kinds.
+type reportKind struct {
+	kind   state.ReportKind
+	report *state.Report // nil when it matched nothing
+}
+
+// match finds the MM and recipients msg reports on, and chooses the answer:
+// Ok when it matched, Error-message-not-found when no MM of ours sent
+// through this peer has that X-Mms-Message-ID.
+func (k *reportKind) match(ctx context.Context, d *delivery, msg *mm4.Message, status, text string) (mmsmap.RequestStatus, string, error) {
+	rep := state.Report{Peer: d.peer.Name, MessageID: msg.MessageID, Kind: k.kind,
+		Candidates: d.t.relay.numbersIn(append([]string{msg.From}, msg.To...)), Status: status, StatusText: text, At: time.Now()}
+	numbers, err := d.t.relay.state.MatchReport(ctx, rep)
+	if err != nil {
+		return "", "", d.temporary("Cannot process the MM4 report now, try again later", err)
+	}
+	mm4Reports.WithLabelValues(d.peer.Name, string(k.kind), boolLabel(len(numbers) != 0)).Inc()
+	if len(numbers) == 0 {
+		d.log.Msg("MM4 report for no MM sent through this peer", "message_id", msg.MessageID, "report_status", status)
+		return mmsmap.StatusErrorMessageNotFound, "No MM with this X-Mms-Message-ID was sent to you from here", nil
+	}
+	rep.Candidates = numbers
+	k.report = &rep
+	d.log.Msg("MM4 report received", "message_id", msg.MessageID, "rcpts", numbers, "report_status", status, "report_text", text)
+	return mmsmap.StatusOk, "", nil
+}
+
+func (k *reportKind) record(f *state.Finish) { f.Report = k.report }
+
+// Nothing to commit or abort: the report is recorded with the transaction.
+func (k *reportKind) commit(context.Context, *delivery) error { return nil }
+func (k *reportKind) abort(context.Context, *delivery)        {}
+
+// numbersIn returns the numbers among address-list values, normalised.
+func (r *Relay) numbersIn(values []string) []string {
+	var out []string
+	for _, v := range values {
+		list, err := mmsmap.ParseAddressList(v)
+		if err != nil {
+			continue
+		}
+		for _, a := range list {
+			if n, err := r.Plan.NormalizeAddress(a); err == nil && n.IsNumber() && !contains(out, n.Value) {
+				out = append(out, n.Value)
+			}
+		}
+	}
+	return out
+}
+
+func boolLabel(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

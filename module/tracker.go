@@ -1,0 +1,473 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/foxcpp/maddy/framework/buffer"
+	"github.com/foxcpp/maddy/framework/exterrors"
+	"github.com/foxcpp/maddy/framework/log"
+	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/dsn"
+	"github.com/maddy-mms/maddy-mms/internal/state"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
+)
+
+// Tracker follows the MM4 requests we sent until every recipient is
+// answered (TS 23.140 §8.4.1): it records them before they can leave,
+// matches each MM4_forward.RES to the recipients it covers, and tells the
+// sender by DSN about recipients a peer refused, recipients no response
+// came for within response_timeout (after sending the request once more
+// with timeout_action retry) and MMs no request could carry. It also
+// sweeps the state store.
+type Tracker struct {
+	relay *Relay
+	store state.Store
+	log   log.Logger
+	trackerConfig
+
+	stopCh, stopped chan struct{}
+}
+
+type trackerConfig struct {
+	dsnVia    module.DeliveryTarget
+	timeout   time.Duration // response_timeout
+	action    string        // timeout_action: retry (once, then bounce), bounce or ignore
+	interval  time.Duration // timeout_check_interval
+	retention time.Duration // request_retention
+}
+
+func newTracker(r *Relay, c trackerConfig) (*Tracker, error) {
+	if c.timeout <= 0 || c.interval <= 0 || c.retention <= 0 {
+		return nil, errors.New("response_timeout, timeout_check_interval and request_retention must be positive")
+	}
+	return &Tracker{relay: r, store: r.state, log: log.Logger{Name: "mms.relay/tracker", Debug: r.log.Debug}, trackerConfig: c}, nil
+}
+
+// Track records an MM we are sending and the requests carrying it that ask
+// for a response. The caller hands the requests to their targets after
+// Track returns and commits them only then: a response may come back
+// within milliseconds.
+func (t *Tracker) Track(ctx context.Context, m state.SentMM, reqs []state.Request) error {
+	now := time.Now()
+	m.SentAt = now
+	m.Expires = now.Add(t.relay.ReportWindow)
+	for i := range reqs {
+		reqs[i].SentAt = now
+		reqs[i].Deadline = now.Add(t.timeout)
+		reqs[i].Attempts = 1
+		if t.action != "retry" {
+			reqs[i].Message = nil // kept only to send it again
+		}
+	}
+	return t.store.PutSent(ctx, m, reqs)
+}
+
+// RetryKeepsMessage reports whether Track keeps a request's bytes, so that
+// callers build them only then.
+func (t *Tracker) RetryKeepsMessage() bool { return t.action == "retry" }
+
+// resolution is an MM4_forward.RES matched to a request of ours, staged
+// during DATA: commit records it and releases the DSN for the recipients
+// it failed.
+type resolution struct {
+	t   *Tracker
+	res state.Resolution
+	req state.Request
+	// bounce is the DSN prepared for the recipients this response fails,
+	// as they stood when it was prepared.
+	bounce  module.Delivery
+	bounced []string
+}
+
+// Response matches a forward.RES from peer to the pending recipients it
+// covers: those X-Mms-Request-Recipients names, else every recipient still
+// pending. It returns nil when the response answers nothing pending here
+// (unknown transaction, another peer's, answered already).
+func (t *Tracker) Response(ctx context.Context, peer *Peer, res *mm4.Message) (*resolution, error) {
+	req, ok, err := t.store.GetRequest(ctx, peer.Name, res.TransactionID)
+	if err != nil || !ok || req.State != state.Pending {
+		return nil, err
+	}
+	numbers, err := t.scope(req, res.RequestRecipients)
+	if err != nil {
+		t.log.Msg("MM4 response names recipients its request does not have: taken for all pending recipients",
+			"peer", peer.Name, "transaction_id", res.TransactionID, "reason", err.Error())
+		numbers = nil
+	}
+	covered := pendingAmong(req, numbers)
+	if len(covered) == 0 {
+		return nil, nil
+	}
+	st := state.Acknowledged
+	if !res.RequestStatus.OK() {
+		st = state.Failed
+	}
+	p := &resolution{t: t, req: req, res: state.Resolution{Peer: peer.Name, TransactionID: req.TransactionID,
+		Numbers: numbers, State: st, Status: string(res.RequestStatus), StatusText: res.StatusText}}
+	if st == state.Failed {
+		failures := failuresOf(covered, peer, res.RequestStatus, res.StatusText)
+		if p.bounce, err = t.Bounce(ctx, req.NotifyTo, originalHeader(req.RFC822MessageID, req.Subject), failures); err != nil {
+			if exterrors.IsTemporary(err) {
+				return nil, err
+			}
+			// Nobody can be told (no route for the DSN): the response is
+			// still recorded.
+			t.log.Error("DSN for a refused MM cannot be delivered", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
+		}
+		p.bounced = state.Numbers(covered)
+	}
+	return p, nil
+}
+
+// scope turns X-Mms-Request-Recipients values into the request's numbers;
+// none means all.
+func (t *Tracker) scope(req state.Request, fields []string) ([]string, error) {
+	var numbers []string
+	for _, f := range fields {
+		list, err := mmsmap.ParseAddressList(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range list {
+			n, err := t.relay.Plan.NormalizeAddress(a)
+			if err != nil || !n.IsNumber() {
+				return nil, fmt.Errorf("%q is not a number", a.String())
+			}
+			numbers = append(numbers, n.Value)
+		}
+	}
+	for _, n := range numbers {
+		found := false
+		for _, rc := range req.Recipients {
+			found = found || rc.Number == n
+		}
+		if !found {
+			return nil, fmt.Errorf("%s is not a recipient of it", n)
+		}
+	}
+	return numbers, nil
+}
+
+// pendingAmong returns the pending recipients of req among numbers (all
+// pending ones when numbers is empty).
+func pendingAmong(req state.Request, numbers []string) []state.Recipient {
+	var out []state.Recipient
+	for _, rc := range req.Pending() {
+		if len(numbers) == 0 || contains(numbers, rc.Number) {
+			out = append(out, rc)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// commit records the response, then releases the DSN when it names
+// exactly the recipients this response resolved (another session may have
+// resolved some meanwhile: then a DSN for the others is sent instead).
+func (p *resolution) commit(ctx context.Context) error {
+	t := p.t
+	out, err := t.store.Resolve(ctx, p.res)
+	if err != nil {
+		p.abort(ctx)
+		return err
+	}
+	t.resolved(p.req.Peer, p.req.TransactionID, out, p.res)
+	var failed []state.Recipient
+	for _, rc := range out.Recipients {
+		if rc.State == state.Failed {
+			failed = append(failed, rc)
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		p.abort(ctx)
+	case p.bounce != nil && equalSets(state.Numbers(failed), p.bounced):
+		if err := p.bounce.Commit(ctx); err != nil {
+			t.log.Error("DSN for a refused MM could not be queued", err, "to", p.req.NotifyTo, "transaction_id", p.req.TransactionID)
+		}
+	default:
+		p.abort(ctx)
+		t.bounceNow(ctx, p.req, t.relay.Peer(p.req.Peer), failed)
+	}
+	return nil
+}
+
+func (p *resolution) abort(ctx context.Context) {
+	if p.bounce != nil {
+		p.bounce.Abort(ctx)
+		p.bounce = nil
+	}
+}
+
+// resolved logs and counts what a Resolve changed.
+func (t *Tracker) resolved(peer, txID string, out state.Resolved, res state.Resolution) {
+	if len(out.Recipients) == 0 {
+		return
+	}
+	t.log.Msg("MM4 request answered", "peer", peer, "transaction_id", txID, "rcpts", state.Numbers(out.Recipients),
+		"state", string(res.State), "status", res.Status, "status_text", res.StatusText)
+	if out.Done {
+		mm4Resolved.WithLabelValues(peer, string(out.Request.State)).Inc()
+	}
+}
+
+func equalSets(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// bounceNow sends a DSN for failed recipients of req right away (best
+// effort: logged when it cannot be queued).
+func (t *Tracker) bounceNow(ctx context.Context, req state.Request, peer *Peer, failed []state.Recipient) {
+	var failures []failure
+	for _, rc := range failed {
+		failures = append(failures, failure{number: rc.Number, status: mmsmap.ParseRequestStatus(rc.Status), text: rc.StatusText, peer: peer})
+	}
+	d, err := t.Bounce(ctx, req.NotifyTo, originalHeader(req.RFC822MessageID, req.Subject), failures)
+	if err == nil && d != nil {
+		if err = d.Commit(ctx); err != nil {
+			d.Abort(ctx)
+		}
+	}
+	if err != nil {
+		t.log.Error("DSN for an MM could not be queued", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Overdue responses
+
+func (t *Tracker) start() {
+	t.stopCh, t.stopped = make(chan struct{}), make(chan struct{})
+	go t.run()
+}
+
+func (t *Tracker) stop() {
+	if t.stopCh != nil {
+		close(t.stopCh)
+		<-t.stopped
+		t.stopCh = nil
+	}
+}
+
+// run checks every timeout_check_interval for requests whose response is
+// overdue, and sweeps the state store, until stop.
+func (t *Tracker) run() {
+	defer close(t.stopped)
+	tick := time.NewTicker(t.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stopCh:
+			return
+		case <-tick.C:
+			t.check()
+		}
+	}
+}
+
+func (t *Tracker) check() {
+	defer func() {
+		if err := recover(); err != nil {
+			t.log.Printf("panic during the response timeout check: %v\n%s", err, debug.Stack())
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if n, err := t.store.Sweep(ctx, time.Now()); err != nil {
+		t.log.Error("cannot sweep the state store", err)
+	} else if n != (state.Swept{}) {
+		t.log.Debugf("swept %+v", n)
+	}
+	due, err := t.store.DueRequests(ctx, time.Now(), 100, 5*time.Minute)
+	if err != nil {
+		t.log.Error("cannot read overdue MM4 requests", err)
+		return
+	}
+	for _, req := range due {
+		t.timedOut(ctx, req)
+	}
+}
+
+func (t *Tracker) timedOut(ctx context.Context, req state.Request) {
+	peer := t.relay.Peer(req.Peer)
+	if t.action == "retry" && req.Attempts < 2 && peer != nil && t.canResend(req) {
+		err := t.store.RetryRequest(ctx, req.Peer, req.TransactionID, time.Now().Add(t.timeout))
+		if errors.Is(err, state.ErrNotPending) {
+			return // its response arrived meanwhile
+		}
+		if err == nil {
+			err = t.resend(ctx, peer, req)
+		}
+		if err != nil {
+			t.log.Error("cannot send an unanswered MM4 request again", err, "peer", req.Peer, "transaction_id", req.TransactionID)
+		} else {
+			t.log.Msg("no MM4 response in time: request sent again", "peer", req.Peer, "transaction_id", req.TransactionID)
+		}
+		return
+	}
+	text := fmt.Sprintf("No acknowledgement from the recipient's MMS network within %v", t.timeout)
+	res := state.Resolution{Peer: req.Peer, TransactionID: req.TransactionID, State: state.TimedOut,
+		Status: string(mmsmap.StatusErrorNetworkProblem), StatusText: text}
+	out, err := t.store.Resolve(ctx, res)
+	if err != nil {
+		t.log.Error("cannot mark an MM4 request timed out", err, "peer", req.Peer, "transaction_id", req.TransactionID)
+		return
+	}
+	if len(out.Recipients) == 0 {
+		return
+	}
+	t.resolved(req.Peer, req.TransactionID, out, res)
+	t.log.Msg("no MM4 response in time", "peer", req.Peer, "transaction_id", req.TransactionID, "action", t.action)
+	if t.action != "ignore" {
+		t.bounceNow(ctx, out.Request, peer, out.Recipients)
+	}
+}
+
+// canResend reports whether req can be sent again exactly as it was: its
+// bytes and the envelope of its pending recipients are stored.
+func (t *Tracker) canResend(req state.Request) bool {
+	if len(req.Message) == 0 || req.MailFrom == "" {
+		return false
+	}
+	for _, rc := range req.Pending() {
+		if rc.RcptTo == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// resend hands a stored request to the peer's send_via target once more,
+// as it was sent, to its recipients still pending.
+func (t *Tracker) resend(ctx context.Context, peer *Peer, req state.Request) error {
+	br := bufio.NewReader(bytes.NewReader(req.Message))
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return err
+	}
+	o := outgoing{From: req.MailFrom, Header: h, Body: buffer.MemoryBuffer{Slice: req.Message[len(req.Message)-br.Buffered():]}}
+	for _, rc := range req.Pending() {
+		o.To = append(o.To, rc.RcptTo)
+	}
+	return o.send(ctx, peer.SendVia)
+}
+
+// ---------------------------------------------------------------------------
+// DSNs
+
+// failure is one MM recipient a peer did not take, for a DSN.
+type failure struct {
+	number string               // +E164 or short code
+	status mmsmap.RequestStatus // the peer's, or the one we chose
+	text   string               // the peer's status text, or ours
+	peer   *Peer
+}
+
+func failuresOf(rcpts []state.Recipient, peer *Peer, status mmsmap.RequestStatus, text string) []failure {
+	out := make([]failure, 0, len(rcpts))
+	for _, rc := range rcpts {
+		out = append(out, failure{number: rc.Number, status: status, text: text, peer: peer})
+	}
+	return out
+}
+
+// originalHeader is what a DSN shows of the sender's message.
+func originalHeader(rfc822ID, subject string) textproto.Header {
+	var h textproto.Header
+	if rfc822ID != "" {
+		h.Add("Message-Id", rfc822ID)
+	}
+	if subject != "" {
+		h.Add("Subject", subject)
+	}
+	return h
+}
+
+// Bounce builds a DSN (RFC 3464) telling to that an MM of theirs did not
+// reach the failures and hands it to dsn_via uncommitted, for the caller
+// to commit with what caused it. It returns nil, nil when there is nobody
+// to tell (no address, no dsn_via).
+func (t *Tracker) Bounce(ctx context.Context, to string, orig textproto.Header, failures []failure) (module.Delivery, error) {
+	if len(failures) == 0 {
+		return nil, nil
+	}
+	if to == "" || t.dsnVia == nil {
+		t.log.Msg("nobody to tell of a failed MM (no notify address or no dsn_via)", "to", to, "failed", len(failures))
+		return nil, nil
+	}
+	r := t.relay
+	now := time.Now()
+	rep := dsn.Report{
+		Envelope: dsn.Envelope{
+			MsgID:        newID("dsn.", r.Domains[0]),
+			From:         "MMS Relay <" + r.SystemAddress + ">",
+			To:           to,
+			ReportingMTA: r.hostname,
+			Date:         now,
+		},
+		OriginalHeader: orig,
+	}
+	var lines []string
+	for _, f := range failures {
+		text := f.text
+		if text == "" {
+			text = f.status.Text()
+		}
+		ec := f.status.EnhancedCode()
+		rc := dsn.Recipient{
+			FinalRecipient: "rfc822; " + f.number + "@" + r.Domains[0],
+			Action:         dsn.ActionFailed,
+			Status:         ec,
+			DiagnosticCode: "X-MMS; " + string(f.status) + ": " + text,
+			LastAttempt:    now,
+		}
+		if ec[0] == 2 { // not a failure status: report it as unspecified
+			rc.Status = [3]int{5, 0, 0}
+		}
+		if f.peer != nil {
+			rc.RemoteMTA = "dns; " + f.peer.Domains[0]
+		}
+		rep.Recipients = append(rep.Recipients, rc)
+		lines = append(lines, fmt.Sprintf("  %s: %s (%s)", f.number, text, f.status))
+	}
+	rep.Explanation = "Your MMS could not be delivered to:\n\n" + strings.Join(lines, "\n") +
+		"\n\nThe header of your message follows.\n"
+	h, body, err := dsn.Generate(rep)
+	if err != nil {
+		return nil, err
+	}
+	d, err := outgoing{To: []string{to}, Header: h, Body: buffer.MemoryBuffer{Slice: body}}.prepare(ctx, t.dsnVia)
+	if err != nil {
+		return nil, err
+	}
+	mm4Bounces.Inc()
+	return d, nil
+}
