@@ -24,11 +24,11 @@ type db struct {
 	postgres  bool
 	owner     string
 	retention time.Duration
-	queries   map[string]string // rebound query text by its PostgreSQL text
+	stmts     map[string]*sql.Stmt // fixedQueries prepared, by their PostgreSQL text
 }
 
 func openSQL(ctx context.Context, opts Options) (*db, error) {
-	d := &db{owner: opts.Owner, retention: opts.RequestRetention, queries: map[string]string{}}
+	d := &db{owner: opts.Owner, retention: opts.RequestRetention}
 	if d.retention <= 0 {
 		d.retention = 7 * 24 * time.Hour
 	}
@@ -85,8 +85,12 @@ func openSQL(ctx context.Context, opts Options) (*db, error) {
 		d.sql.Close()
 		return nil, err
 	}
+	if err := d.prepare(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if d.owner != "" {
-		if _, err := d.exec(ctx, d.sql, qReleaseOwnClaims, d.owner); err != nil {
+		if _, err := d.exec(ctx, nil, qReleaseOwnClaims, d.owner); err != nil {
 			d.sql.Close()
 			return nil, fmt.Errorf("state: release old claims: %w", err)
 		}
@@ -95,6 +99,9 @@ func openSQL(ctx context.Context, opts Options) (*db, error) {
 }
 
 func (d *db) Close() error {
+	for _, st := range d.stmts {
+		st.Close()
+	}
 	if err := d.sql.Close(); err != nil {
 		return fmt.Errorf("state: close: %w", err)
 	}
@@ -111,16 +118,95 @@ func (d *db) q(query string) string {
 	return dollarParam.ReplaceAllString(query, "?$1")
 }
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// fixedQueries are the statements with a fixed text, prepared once when
+// the store opens so that neither database parses them again per message
+// (and so that no statement is prepared while a transaction holds
+// SQLite's only connection). Statements whose text depends on the input
+// (a list of recipients) run unprepared (see dynamic).
+func (d *db) fixedQueries() []string {
+	due := qDueSQLite
+	if d.postgres {
+		due = qDuePostgres
+	}
+	return []string{
+		qClaim, qClaimed, qFinish, qRelease, qReleaseOwnClaims, qImport, qPutReceived,
+		qPutRequest, qPutRequestRcpt, qGetRequest, qGetRequestRcpts, qResolveRcpts, qFinishRequest,
+		qSetRequestStatus, qRetry, due, qExpireRequestRcpts, qExpireRequests,
+		qPutSent, qPutSentRcpt, qGetSent, qGetSentRcpts, qReportSoleRcpt, qRecordDelivery, qRecordRead,
+		qGetReceived, qSweepTransactions, qSweepSentRcpts, qSweepSent, qSweepReceived,
+	}
 }
 
-// exec runs a statement and returns the number of rows it changed.
-func (d *db) exec(ctx context.Context, on querier, query string, args ...any) (int64, error) {
-	res, err := on.ExecContext(ctx, d.q(query), args...)
+// prepare prepares fixedQueries.
+func (d *db) prepare(ctx context.Context) error {
+	d.stmts = map[string]*sql.Stmt{}
+	for _, q := range d.fixedQueries() {
+		st, err := d.sql.PrepareContext(ctx, d.q(q))
+		if err != nil {
+			return fmt.Errorf("state: prepare: %w", err)
+		}
+		d.stmts[q] = st
+	}
+	return nil
+}
+
+// stmt returns the prepared statement of a fixed query, for tx when it is
+// not nil.
+func (d *db) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, ok := d.stmts[query]
+	if !ok {
+		return nil, fmt.Errorf("state: statement not prepared: %.40q", query)
+	}
+	if tx != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return st, nil
+}
+
+// exec runs a fixed statement, in tx when it is not nil, and returns the
+// number of rows it changed.
+func (d *db) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	st, err := d.stmt(ctx, tx, query)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// query runs a fixed query, in tx when it is not nil.
+func (d *db) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := d.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs a fixed query returning one row, in tx when it is not nil.
+func (d *db) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	st, err := d.stmt(ctx, tx, query)
+	if err != nil {
+		// Unprepared, the same error comes back from Scan.
+		return d.sql.QueryRowContext(ctx, d.q(query), args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// dynamic runs a query whose text depends on the input, unprepared.
+func (d *db) dynamic(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if tx != nil {
+		return tx.QueryContext(ctx, d.q(query), args...)
+	}
+	return d.sql.QueryContext(ctx, d.q(query), args...)
+}
+
+// execDynamic is dynamic for a statement returning no rows.
+func (d *db) execDynamic(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, d.q(query), args...)
 	if err != nil {
 		return 0, err
 	}

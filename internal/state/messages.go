@@ -29,7 +29,8 @@ const (
 		FROM mms_sent_rcpts WHERE message_id = $1 ORDER BY number`
 
 	// qReportRcpts: $1 message ID, $2 peer; the candidates are appended.
-	qReportRcpts = `SELECT number FROM mms_sent_rcpts WHERE message_id = $1 AND peer = $2`
+	qReportRcpts    = `SELECT number FROM mms_sent_rcpts WHERE message_id = $1 AND peer = $2`
+	qReportSoleRcpt = qReportRcpts + ` ORDER BY number LIMIT 2`
 
 	qRecordDelivery = `UPDATE mms_sent_rcpts SET delivery_status = $3, delivery_text = $4, delivery_at = $5
 		WHERE message_id = $1 AND number = $2`
@@ -75,7 +76,7 @@ func (d *db) PutSent(ctx context.Context, m SentMM, reqs []Request) error {
 func (d *db) Sent(ctx context.Context, messageID string) (SentMM, bool, error) {
 	var m SentMM
 	var dr, rr, sentAt, expires int64
-	err := d.sql.QueryRowContext(ctx, d.q(qGetSent), messageID).Scan(&m.MessageID, &m.Sender, &m.NotifyTo,
+	err := d.queryRow(ctx, nil, qGetSent, messageID).Scan(&m.MessageID, &m.Sender, &m.NotifyTo,
 		&m.RFC822MessageID, &m.Subject, &dr, &rr, &sentAt, &expires)
 	if err == sql.ErrNoRows {
 		return SentMM{}, false, nil
@@ -85,7 +86,7 @@ func (d *db) Sent(ctx context.Context, messageID string) (SentMM, bool, error) {
 	}
 	m.DeliveryReport, m.ReadReply = dr != 0, rr != 0
 	m.SentAt, m.Expires = fromNanos(sentAt), fromNanos(expires)
-	rows, err := d.sql.QueryContext(ctx, d.q(qGetSentRcpts), messageID)
+	rows, err := d.query(ctx, nil, qGetSentRcpts, messageID)
 	if err != nil {
 		return SentMM{}, false, fmt.Errorf("state: sent %s: %w", messageID, err)
 	}
@@ -107,7 +108,7 @@ func (d *db) Sent(ctx context.Context, messageID string) (SentMM, bool, error) {
 }
 
 func (d *db) MatchReport(ctx context.Context, r Report) ([]string, error) {
-	numbers, err := d.matchReport(ctx, d.sql, r)
+	numbers, err := d.matchReport(ctx, nil, r)
 	if err != nil {
 		return nil, fmt.Errorf("state: match report on %s: %w", r.MessageID, err)
 	}
@@ -116,18 +117,19 @@ func (d *db) MatchReport(ctx context.Context, r Report) ([]string, error) {
 
 // matchReport finds the recipients a report is about: those named among
 // its candidates, else the MM's only recipient through the reporting peer.
-func (d *db) matchReport(ctx context.Context, on querier, r Report) ([]string, error) {
+func (d *db) matchReport(ctx context.Context, tx *sql.Tx, r Report) ([]string, error) {
 	if len(r.Candidates) > 0 {
 		args := []any{r.MessageID, r.Peer}
 		for _, c := range r.Candidates {
 			args = append(args, c)
 		}
-		numbers, err := d.strings(ctx, on, qReportRcpts+` AND number IN (`+placeholders(3, len(r.Candidates))+`) ORDER BY number`, args...)
+		rows, err := d.dynamic(ctx, tx, qReportRcpts+` AND number IN (`+placeholders(3, len(r.Candidates))+`) ORDER BY number`, args...)
+		numbers, err := readStrings(rows, err)
 		if err != nil || len(numbers) > 0 {
 			return numbers, err
 		}
 	}
-	numbers, err := d.strings(ctx, on, qReportRcpts+` ORDER BY number LIMIT 2`, r.MessageID, r.Peer)
+	numbers, err := readStrings(d.query(ctx, tx, qReportSoleRcpt, r.MessageID, r.Peer))
 	if err != nil || len(numbers) != 1 {
 		return nil, err
 	}
@@ -153,9 +155,8 @@ func (d *db) recordReport(ctx context.Context, tx *sql.Tx, r Report) ([]string, 
 	return numbers, nil
 }
 
-// strings runs a query returning one text column.
-func (d *db) strings(ctx context.Context, on querier, query string, args ...any) ([]string, error) {
-	rows, err := on.QueryContext(ctx, d.q(query), args...)
+// readStrings reads the rows of a query returning one text column.
+func readStrings(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +176,7 @@ func (d *db) Received(ctx context.Context, peer, messageID string) (ReceivedMM, 
 	var m ReceivedMM
 	var rcpts string
 	var dr, rr, at, exp int64
-	err := d.sql.QueryRowContext(ctx, d.q(qGetReceived), peer, messageID).Scan(&m.Peer, &m.MessageID,
+	err := d.queryRow(ctx, nil, qGetReceived, peer, messageID).Scan(&m.Peer, &m.MessageID,
 		&m.TransactionID, &m.OriginatorSystem, &m.Sender, &rcpts, &dr, &rr, &at, &exp)
 	if err == sql.ErrNoRows {
 		return ReceivedMM{}, false, nil
@@ -218,7 +219,7 @@ func (d *db) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 		{qSweepReceived, n, &s.Received},
 	}
 	for _, st := range steps {
-		c, err := d.exec(ctx, d.sql, st.query, st.arg)
+		c, err := d.exec(ctx, nil, st.query, st.arg)
 		if err != nil {
 			return s, fmt.Errorf("state: sweep: %w", err)
 		}

@@ -119,18 +119,18 @@ func (d *db) putRequest(ctx context.Context, tx *sql.Tx, r Request) error {
 }
 
 func (d *db) GetRequest(ctx context.Context, peer, txID string) (Request, bool, error) {
-	r, ok, err := d.getRequest(ctx, d.sql, peer, txID)
+	r, ok, err := d.getRequest(ctx, nil, peer, txID)
 	if err != nil {
 		return Request{}, false, fmt.Errorf("state: get request %s/%s: %w", peer, txID, err)
 	}
 	return r, ok, nil
 }
 
-func (d *db) getRequest(ctx context.Context, on querier, peer, txID string) (Request, bool, error) {
+func (d *db) getRequest(ctx context.Context, tx *sql.Tx, peer, txID string) (Request, bool, error) {
 	var r Request
 	var msg, st string
 	var sentAt, deadline, attempts int64
-	err := on.QueryRowContext(ctx, d.q(qGetRequest), peer, txID).Scan(&r.Peer, &r.TransactionID, &r.MessageID,
+	err := d.queryRow(ctx, tx, qGetRequest, peer, txID).Scan(&r.Peer, &r.TransactionID, &r.MessageID,
 		&r.MailFrom, &r.NotifyTo, &r.RFC822MessageID, &r.Subject, &msg, &sentAt, &deadline, &attempts,
 		&st, &r.Status, &r.StatusText)
 	if err == sql.ErrNoRows {
@@ -145,7 +145,7 @@ func (d *db) getRequest(ctx context.Context, on querier, peer, txID string) (Req
 		}
 	}
 	r.SentAt, r.Deadline, r.Attempts, r.State = fromNanos(sentAt), fromNanos(deadline), int(attempts), State(st)
-	rows, err := on.QueryContext(ctx, d.q(qGetRequestRcpts), peer, txID)
+	rows, err := d.query(ctx, tx, qGetRequestRcpts, peer, txID)
 	if err != nil {
 		return Request{}, false, err
 	}
@@ -196,7 +196,12 @@ func (d *db) Resolve(ctx context.Context, res Resolution) (Resolved, error) {
 		if err != nil || !ok {
 			return err
 		}
-		n, err := d.exec(ctx, tx, q, args...)
+		var n int64
+		if len(res.Numbers) > 0 {
+			n, err = d.execDynamic(ctx, tx, q, args...)
+		} else {
+			n, err = d.exec(ctx, tx, q, args...)
+		}
 		if err != nil || n == 0 {
 			return err
 		}
@@ -242,7 +247,7 @@ func (d *db) DueRequests(ctx context.Context, now time.Time, limit int, claimFor
 	if d.postgres {
 		q = qDuePostgres
 	}
-	rows, err := d.sql.QueryContext(ctx, d.q(q), n, int64(limit), nanos(now.Add(claimFor)))
+	rows, err := d.query(ctx, nil, q, n, int64(limit), nanos(now.Add(claimFor)))
 	if err != nil {
 		return nil, fmt.Errorf("state: due: %w", err)
 	}
@@ -262,7 +267,7 @@ func (d *db) DueRequests(ctx context.Context, now time.Time, limit int, claimFor
 	}
 	var out []Request
 	for _, k := range keys {
-		r, ok, err := d.getRequest(ctx, d.sql, k.peer, k.txID)
+		r, ok, err := d.getRequest(ctx, nil, k.peer, k.txID)
 		if err != nil {
 			return nil, fmt.Errorf("state: due: %w", err)
 		}
@@ -281,7 +286,7 @@ func (d *db) DueRequests(ctx context.Context, now time.Time, limit int, claimFor
 }
 
 func (d *db) RetryRequest(ctx context.Context, peer, txID string, deadline time.Time) error {
-	n, err := d.exec(ctx, d.sql, qRetry, peer, txID, nanos(deadline), nanos(time.Now()))
+	n, err := d.exec(ctx, nil, qRetry, peer, txID, nanos(deadline), nanos(time.Now()))
 	if err != nil {
 		return fmt.Errorf("state: retry %s/%s: %w", peer, txID, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // The schema is versioned: mms_schema holds the version a database is at,
@@ -76,7 +77,7 @@ var migrations = []migration{
 				status         TEXT   NOT NULL DEFAULT '',
 				status_text    TEXT   NOT NULL DEFAULT '',
 				resolved_at    BIGINT NOT NULL DEFAULT 0,
-				PRIMARY KEY (peer, transaction_id, number))`,
+				PRIMARY KEY (peer, transaction_id, number)) WITHOUT ROWID`,
 			// The recipients of version 1 requests become rows; their
 			// envelope is unknown, so they are never sent again.
 			`INSERT INTO mm4_request_rcpts (peer, transaction_id, number, state, status, status_text, resolved_at)
@@ -92,7 +93,7 @@ var migrations = []migration{
 				status         TEXT   NOT NULL DEFAULT '',
 				status_text    TEXT   NOT NULL DEFAULT '',
 				expires_at     BIGINT NOT NULL,
-				PRIMARY KEY (peer, transaction_id))`,
+				PRIMARY KEY (peer, transaction_id)) WITHOUT ROWID`,
 			`CREATE INDEX mm4_transactions_expires ON mm4_transactions (expires_at)`,
 			`CREATE TABLE mms_sent (
 				message_id        TEXT    NOT NULL PRIMARY KEY,
@@ -103,7 +104,7 @@ var migrations = []migration{
 				delivery_report   INTEGER NOT NULL DEFAULT 0,
 				read_reply        INTEGER NOT NULL DEFAULT 0,
 				sent_at           BIGINT  NOT NULL DEFAULT 0,
-				expires_at        BIGINT  NOT NULL)`,
+				expires_at        BIGINT  NOT NULL) WITHOUT ROWID`,
 			`CREATE INDEX mms_sent_expires ON mms_sent (expires_at)`,
 			`CREATE TABLE mms_sent_rcpts (
 				message_id     TEXT   NOT NULL,
@@ -115,7 +116,7 @@ var migrations = []migration{
 				delivery_at    BIGINT NOT NULL DEFAULT 0,
 				read_status    TEXT   NOT NULL DEFAULT '',
 				read_at        BIGINT NOT NULL DEFAULT 0,
-				PRIMARY KEY (message_id, number))`,
+				PRIMARY KEY (message_id, number)) WITHOUT ROWID`,
 			`CREATE TABLE mms_received (
 				peer              TEXT    NOT NULL,
 				message_id        TEXT    NOT NULL,
@@ -127,17 +128,21 @@ var migrations = []migration{
 				read_reply        INTEGER NOT NULL DEFAULT 0,
 				received_at       BIGINT  NOT NULL DEFAULT 0,
 				expires_at        BIGINT  NOT NULL,
-				PRIMARY KEY (peer, message_id))`,
+				PRIMARY KEY (peer, message_id)) WITHOUT ROWID`,
 			`CREATE INDEX mms_received_expires ON mms_received (expires_at)`,
 		},
 	},
 }
 
 func init() {
-	// PostgreSQL differs in one statement of version 2: JSON arrays are
-	// expanded with jsonb_array_elements_text.
+	// PostgreSQL differs in version 2: its tables have no rowid to leave
+	// out (SQLite's WITHOUT ROWID keeps a table keyed by its primary key
+	// in one B-tree, so a row is one write), and JSON arrays are expanded
+	// with jsonb_array_elements_text.
 	m := &migrations[1]
-	m.postgres = append([]string(nil), m.sqlite...)
+	for _, stmt := range m.sqlite {
+		m.postgres = append(m.postgres, strings.ReplaceAll(stmt, ") WITHOUT ROWID", ")"))
+	}
 	m.postgres[2] = `INSERT INTO mm4_request_rcpts (peer, transaction_id, number, state, status, status_text, resolved_at)
 		SELECT r.peer, r.transaction_id, j.value, r.state, r.status, r.status_text, r.resolved_at
 		FROM mm4_requests r CROSS JOIN LATERAL jsonb_array_elements_text(r.recipients::jsonb) AS j(value)
@@ -220,7 +225,9 @@ func (d *db) migrateOne(ctx context.Context) (done bool, err error) {
 }
 
 // schemaVersion reads the version; 0 when mms_schema is empty.
-func (d *db) schemaVersion(ctx context.Context, on querier) (int, error) {
+func (d *db) schemaVersion(ctx context.Context, on interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
 	var v int
 	err := on.QueryRowContext(ctx, `SELECT version FROM mms_schema`).Scan(&v)
 	if err == sql.ErrNoRows {

@@ -56,7 +56,7 @@ func (d *db) ClaimTransaction(ctx context.Context, peer, txID string) (Claim, er
 	// the second round.
 	for round := 0; round < 2; round++ {
 		now := time.Now()
-		n, err := d.exec(ctx, d.sql, qClaim, peer, txID, d.owner, nanos(now.Add(ClaimDuration)), nanos(now))
+		n, err := d.exec(ctx, nil, qClaim, peer, txID, d.owner, nanos(now.Add(ClaimDuration)), nanos(now))
 		if err != nil {
 			return Claim{}, fmt.Errorf("state: claim %s/%s: %w", peer, txID, err)
 		}
@@ -65,7 +65,7 @@ func (d *db) ClaimTransaction(ctx context.Context, peer, txID string) (Claim, er
 		}
 		var c Claim
 		var st string
-		err = d.sql.QueryRowContext(ctx, d.q(qClaimed), peer, txID).Scan(&st, &c.Status, &c.StatusText)
+		err = d.queryRow(ctx, nil, qClaimed, peer, txID).Scan(&st, &c.Status, &c.StatusText)
 		if err == sql.ErrNoRows {
 			continue
 		}
@@ -116,7 +116,7 @@ func (d *db) FinishTransaction(ctx context.Context, f Finish) error {
 }
 
 func (d *db) ReleaseTransaction(ctx context.Context, peer, txID string) error {
-	if _, err := d.exec(ctx, d.sql, qRelease, peer, txID, d.owner); err != nil {
+	if _, err := d.exec(ctx, nil, qRelease, peer, txID, d.owner); err != nil {
 		return fmt.Errorf("state: release %s/%s: %w", peer, txID, err)
 	}
 	return nil
