@@ -271,6 +271,33 @@ func TestSenderBinding(t *testing.T) {
 		}
 	})
 
+	t.Run("local and too large for the peer: delivered locally, DSN for the peer's number", func(t *testing.T) {
+		big := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", 10000)
+		mustAccept(t, s.submit(submission{auth: aliceAuth, from: "alice@example.net",
+			rcpts: []string{"+15550001111@mms.example.net", "+15550002222@mms.example.net"},
+			data: "From: alice@example.net\nSubject: local-and-big\nMIME-Version: 1.0\nContent-Type: image/jpeg\n" +
+				"Content-Transfer-Encoding: base64\n\n" + big}))
+		dsn := s.waitDSN(t, "local-and-big", 20*time.Second)
+		checkDSN(t, dsn, "+15550002222", "too large", "Action: failed")
+		n := 0
+		for _, m := range s.aliceMessages("local-and-big") {
+			if !bytes.Contains(m, []byte("Undelivered MMS")) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("alice has %d copies of her MM to herself", n)
+		}
+		// The storage is still usable: an MM from the peer is delivered.
+		mustAccept(t, s.sendREQ(req{txID: "tx-after-big", msgID: "mm-after-big", ack: "Yes"}))
+		if n := len(s.aliceMessages("tx-after-big")); n != 1 {
+			t.Errorf("after the DSN, an MM from the peer was delivered %d times", n)
+		}
+		if n := len(p.find("local-and-big")); n != 0 {
+			t.Errorf("the oversize MM was sent to the peer")
+		}
+	})
+
 	t.Run("a forged From does not reach the mailbox as written", func(t *testing.T) {
 		mustAccept(t, s.submit(submission{auth: vasp, from: "12345@mms.example.net", rcpts: []string{"+15550001111@mms.example.net"},
 			data: "From: +15550002222@mms.example.net\nSender: bank@example.org\nTo: +15550001111@mms.example.net\nSubject: forged-from\n\nhi\n"}))

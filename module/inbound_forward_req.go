@@ -45,13 +45,17 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 	if len(missing) != 0 && !msg.AckRequest {
 		d.log.Msg("MM4 request for recipients not served here; no response was asked for", "unserved", describeUnserved(missing))
 	}
-	mm4Unserved.WithLabelValues(d.peer.Name).Add(float64(len(missing)))
+	if len(missing) != 0 {
+		mm4Unserved.WithLabelValues(d.peer.Name).Add(float64(len(missing)))
+	}
 	if len(d.numbers) == 0 {
 		return statusUnserved, "Not delivered: " + describeUnserved(missing), nil
 	}
 
 	mailHdr, err := mm3.ToInternetMail(h, mm3.MailView{Domain: d.t.relay.Domains[0], Plan: d.t.relay.Plan})
 	if err != nil {
+		mm4FormatErrors.WithLabelValues(d.peer.Name, msg.Type.String()).Inc()
+		d.log.Msg("MM cannot be converted to Internet mail: answered Error-message-format-corrupt", "reason", err.Error())
 		return mmsmap.StatusErrorMessageFormatCorrupt, "Cannot convert the MM: " + err.Error(), nil
 	}
 	var failed []string

@@ -102,8 +102,9 @@ func (q *request) commit(ctx context.Context, d *delivery) error {
 			q.kind.record(&f)
 		}
 		if err := relay.state.FinishTransaction(ctx, f); err != nil {
-			// The work is done: a re-sent request would be processed again.
-			d.log.Error("cannot remember the MM4 transaction; a re-sent request would be processed again", err)
+			// The work is done. A re-send meets the claim (451) until it
+			// expires, and is then processed again.
+			d.log.Error("cannot remember the MM4 transaction; a request sent again later may be processed again", err)
 		}
 		q.claimed = false
 	}

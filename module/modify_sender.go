@@ -30,9 +30,10 @@ import (
 // account's own address (its login, or the e-mail address its senders
 // entry lists), which sends as its first number; anything else is refused
 // with 550 5.7.1, like maddy's authorize_sender. MAIL FROM becomes the
-// number at our first domain, and so do the From and Sender the MM shows
-// (the display name of From is kept), on every path: to a peer, and to a
-// local subscriber's mailbox.
+// number at our first domain, and so does the From the MM shows (its
+// display name kept; a Sender field is removed, as From alone names the
+// sender then, RFC 5322 §3.6.2), on every path: to a peer, and to a local
+// subscriber's mailbox.
 type modifySender struct {
 	instName   string
 	inlineArgs []string
@@ -95,8 +96,8 @@ func (s *modifySenderState) RewriteSender(ctx context.Context, mailFrom string) 
 	return "", err
 }
 
-// RewriteBody makes From (keeping its display name) and Sender show the
-// bound sender.
+// RewriteBody makes From (keeping its display name) the bound sender and
+// removes Sender, so that no other sender shows.
 func (s *modifySenderState) RewriteBody(_ context.Context, h *textproto.Header, _ buffer.Buffer) error {
 	if s.sender == "" {
 		return nil

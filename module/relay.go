@@ -202,10 +202,14 @@ func (r *Relay) openState(args []string, seenPath string, retention time.Duratio
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	// Claims are tagged with the machine, the state directory and this
+	// block: what an instance left behind in a crash is released when it
+	// starts again, and no other instance's.
+	host, _ := os.Hostname()
 	var err error
 	r.state, err = state.Open(ctx, state.Options{
 		Driver: driver, DSN: dsn, RequestRetention: retention,
-		Owner: r.hostname + ":" + config.StateDirectory + ":" + r.instName,
+		Owner: host + ":" + config.StateDirectory + ":" + r.instName,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: state_store: %w", r.Name(), err)

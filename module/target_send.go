@@ -94,9 +94,11 @@ func (t *sendTarget) Start(ctx context.Context, meta *module.MsgMetadata, mailFr
 	d.sender = from
 	// Generated mail about this MM goes to the submitting account's own
 	// address only, never to one the client typed.
-	if acc, err := t.relay.Account(ctx, meta); err == nil {
-		d.notify = acc.Notify
+	acc, err := t.relay.Account(ctx, meta)
+	if err != nil {
+		d.log.Msg("no address of the submitting account to send DSNs to", "reason", err.Error())
 	}
+	d.notify = acc.Notify
 	return d, nil
 }
 
@@ -131,8 +133,9 @@ type sendDelivery struct {
 	order          []*Peer
 	messageID      string // X-Mms-Message-ID of the MM, whatever REQs carry it
 	reqs           []pendingREQ
-	bounce         module.Delivery // DSN for recipients no REQ went to
-	subject        string          // of the original mail, for a later DSN
+	tooLarge       []failure        // recipients no REQ went to, for a DSN
+	origHeader     textproto.Header // of the submitted mail, for that DSN
+	subject        string           // of the original mail, for a later DSN
 	rfc822ID       string
 	readReply      bool
 	deliveryReport bool
@@ -247,16 +250,13 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		}
 	}
 	if len(tooLarge) != 0 {
-		if d.bounce, err = d.t.relay.tracker.Bounce(ctx, d.notify, header, tooLarge); err != nil {
-			if exterrors.IsTemporary(err) {
-				return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)
-			}
-			err = nil
-		}
-		if d.bounce == nil {
+		if !d.t.relay.tracker.CanBounce(d.notify) {
 			// Nobody to tell by DSN: say it here instead.
-			return d.err(552, exterrors.EnhancedCode{5, 3, 4}, "Message too large for the recipient's MMS network", err)
+			return d.err(552, exterrors.EnhancedCode{5, 3, 4}, "Message too large for the recipient's MMS network", nil)
 		}
+		// The DSN is made at Commit, once the local delivery (which may
+		// be into the same storage as the DSN) is committed.
+		d.tooLarge, d.origHeader = tooLarge, header.Copy()
 	}
 	return nil
 }
@@ -331,9 +331,6 @@ func (d *sendDelivery) Abort(ctx context.Context) error {
 		d.local.Abort(ctx)
 	}
 	d.abortREQs(ctx)
-	if d.bounce != nil {
-		d.bounce.Abort(ctx)
-	}
 	return nil
 }
 
@@ -365,9 +362,17 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 		d.log.Msg("MM4_forward.REQ queued", "peer", q.peer.Name, "transaction_id", q.transactionID,
 			"message_id", d.messageID, "sender", d.sender.Value, "rcpts", numbersOf(q.rcpts))
 	}
-	if d.bounce != nil {
-		if err := d.bounce.Commit(ctx); err != nil {
-			return err
+	if len(d.tooLarge) != 0 {
+		// The MM went everywhere else: a DSN that cannot be queued now is
+		// logged rather than making the client send it all again.
+		bounce, err := d.t.relay.tracker.Bounce(ctx, d.notify, d.origHeader, d.tooLarge)
+		if err == nil && bounce != nil {
+			if err = bounce.Commit(ctx); err != nil {
+				bounce.Abort(ctx)
+			}
+		}
+		if err != nil {
+			d.log.Error("DSN for an MM too large for the peer could not be queued", err, "to", d.notify)
 		}
 	}
 	return nil

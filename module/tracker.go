@@ -411,6 +411,10 @@ func originalHeader(rfc822ID, subject string) textproto.Header {
 	return h
 }
 
+// CanBounce reports whether a DSN to "to" can be made: there is an
+// address and a dsn_via.
+func (t *Tracker) CanBounce(to string) bool { return to != "" && t.dsnVia != nil }
+
 // Bounce builds a DSN (RFC 3464) telling to that an MM of theirs did not
 // reach the failures and hands it to dsn_via uncommitted, for the caller
 // to commit with what caused it. It returns nil, nil when there is nobody
