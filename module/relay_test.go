@@ -4,13 +4,20 @@
 package module
 
 import (
+	"context"
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	parser "github.com/foxcpp/maddy/framework/cfgparser"
 	"github.com/foxcpp/maddy/framework/config"
 	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/state"
 )
 
 func initRelay(t *testing.T, body string) (*Relay, error) {
@@ -164,6 +171,69 @@ func TestRelayConfigErrors(t *testing.T) {
 		_, err := initRelay(t, tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestRelayStateUpgrade: a relay starting on the state of maddy-mms 0.1
+// adopts its request store file and imports its duplicate log once.
+func TestRelayStateUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	config.StateDirectory = dir
+	if err := os.MkdirAll(filepath.Join(dir, "mms"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A 0.1 request store: any SQLite file under the old name.
+	old, err := state.Open(context.Background(), state.Options{Driver: "sqlite3", DSN: filepath.Join(dir, "mms", "test-requests.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	line := fmt.Sprintf("%d %s\n", time.Now().Add(time.Hour).Unix(), strconv.Quote("demo\x00tx-from-0.1"))
+	if err := os.WriteFile(filepath.Join(dir, "mms", "test.seen"), []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := parser.Read(strings.NewReader("mms.relay test {\n"+relayBase+"\n}"), "test.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, _ := NewRelay("mms.relay", "test", nil, nil)
+	r := mod.(*Relay)
+	if err := r.Init(config.NewMap(nil, nodes[0])); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := os.Stat(filepath.Join(dir, "mms", "test.db")); err != nil {
+		t.Errorf("the 0.1 request store was not adopted: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mms", "test-requests.db")); err == nil {
+		t.Errorf("the 0.1 request store is still there")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mms", "test.seen.imported")); err != nil {
+		t.Errorf("the duplicate log was not set aside: %v", err)
+	}
+	c, err := r.state.ClaimTransaction(context.Background(), "demo", "tx-from-0.1")
+	if err != nil || c.State != state.Duplicate {
+		t.Errorf("a transaction of the duplicate log: %+v %v", c, err)
+	}
+}
+
+// TestRelayReference: a module's reference to its relay is checked, and a
+// wrong one names its configuration line.
+func TestRelayReference(t *testing.T) {
+	for _, tc := range []struct{ cfg, want string }{
+		{"check.mm4 {\n relay &nosuch\n}", "test.conf:2: check.mm4: unknown config block: nosuch"},
+		{"check.mm4 {\n relay mmsc\n}", "test.conf:2: check.mm4: a reference to an mms.relay block is required"},
+		{"check.mm4 {\n}", "a reference to an mms.relay block is required"},
+	} {
+		nodes, err := parser.Read(strings.NewReader(tc.cfg), "test.conf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mod, _ := NewCheckMM4("check.mm4", "", nil, nil)
+		err = mod.Init(config.NewMap(nil, nodes[0]))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.cfg, err, tc.want)
 		}
 	}
 }

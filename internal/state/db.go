@@ -23,6 +23,7 @@ type db struct {
 	sql       *sql.DB
 	postgres  bool
 	owner     string
+	file      string // SQLite: the database file, for its claims (claims.go)
 	retention time.Duration
 	stmts     map[string]*sql.Stmt // fixedQueries prepared, by their PostgreSQL text
 }
@@ -56,6 +57,7 @@ func openSQL(ctx context.Context, opts Options) (*db, error) {
 		s.SetConnMaxLifetime(0)
 		s.SetConnMaxIdleTime(0)
 		d.sql = s
+		d.file = claimFile(opts.DSN)
 	case "postgres", "postgresql":
 		s, err := sql.Open("postgres", opts.DSN)
 		if err != nil {
@@ -89,9 +91,11 @@ func openSQL(ctx context.Context, opts Options) (*db, error) {
 		d.Close()
 		return nil, err
 	}
-	if d.owner != "" {
+	if !d.postgres {
+		d.dropOwnClaims()
+	} else if d.owner != "" {
 		if _, err := d.exec(ctx, nil, qReleaseOwnClaims, d.owner); err != nil {
-			d.sql.Close()
+			d.Close()
 			return nil, fmt.Errorf("state: release old claims: %w", err)
 		}
 	}
@@ -99,6 +103,9 @@ func openSQL(ctx context.Context, opts Options) (*db, error) {
 }
 
 func (d *db) Close() error {
+	if !d.postgres {
+		d.dropOwnClaims()
+	}
 	for _, st := range d.stmts {
 		st.Close()
 	}
@@ -129,7 +136,7 @@ func (d *db) fixedQueries() []string {
 		due = qDuePostgres
 	}
 	return []string{
-		qClaim, qClaimed, qFinish, qRelease, qReleaseOwnClaims, qImport, qPutReceived,
+		qClaim, qClaimed, qFinish, qRelease, qReleaseOwnClaims, qSeen, qFinishSQLite, qImport, qPutReceived,
 		qPutRequest, qPutRequestRcpt, qGetRequest, qGetRequestRcpts, qResolveRcpts, qFinishRequest,
 		qSetRequestStatus, qRetry, due, qExpireRequestRcpts, qExpireRequests,
 		qPutSent, qPutSentRcpt, qGetSent, qGetSentRcpts, qReportSoleRcpt, qRecordDelivery, qRecordRead,

@@ -22,8 +22,11 @@
 // of them), so several instances sharing one PostgreSQL database act
 // exactly once: of two sessions claiming the same transaction one wins, a
 // response seen by two instances resolves a recipient once, and two
-// pollers get disjoint sets of overdue requests. Sweep deletes what has
-// expired, which bounds the store's size.
+// pollers get disjoint sets of overdue requests. A SQLite store belongs to
+// one instance: there a claim on a received transaction is held in the
+// process's memory (by every handle on the file), so that a received
+// request costs one write. Sweep deletes what has expired, which bounds
+// the store's size.
 package state
 
 import (
@@ -132,10 +135,11 @@ type Finish struct {
 	Report              *Report
 }
 
-// ClaimDuration is how long a claim lasts when its holder neither finishes
-// nor releases it (another instance crashed while processing): a peer's
-// re-send within it gets InFlight (a temporary SMTP error), after it the
-// transaction is processed anew.
+// ClaimDuration is how long a claim in PostgreSQL lasts when its holder
+// neither finishes nor releases it (another instance crashed while
+// processing): a peer's re-send within it gets InFlight (a temporary SMTP
+// error), after it the transaction is processed anew. (A SQLite claim
+// ends with its process.)
 const ClaimDuration = 5 * time.Minute
 
 // ---------------------------------------------------------------------------

@@ -16,10 +16,11 @@ import (
 	"time"
 )
 
-// A row of mm4_transactions is a claim (state 'claimed', expires_at the
-// end of the claim, owner the claiming instance) or a processed
-// transaction (state 'done', expires_at when it is forgotten). A claim
-// takes over any row that has expired, whatever its state.
+// A row of mm4_transactions is a processed transaction (state 'done',
+// expires_at when it is forgotten) or, on PostgreSQL, a claim (state
+// 'claimed', expires_at the end of the claim, owner the claiming
+// instance). A claim takes over any row that has expired, whatever its
+// state. On SQLite claims are kept in memory (claims.go).
 const (
 	qClaim = `INSERT INTO mm4_transactions (peer, transaction_id, state, owner, expires_at)
 		VALUES ($1, $2, 'claimed', $3, $4)
@@ -38,6 +39,15 @@ const (
 
 	qReleaseOwnClaims = `DELETE FROM mm4_transactions WHERE state = 'claimed' AND owner = $1`
 
+	// SQLite: the transaction as it stands, and finishing it by writing
+	// the row (over an expired one).
+	qSeen = `SELECT status, status_text FROM mm4_transactions
+		WHERE peer = $1 AND transaction_id = $2 AND state = 'done' AND expires_at > $3`
+	qFinishSQLite = `INSERT INTO mm4_transactions (peer, transaction_id, state, status, status_text, expires_at)
+		VALUES ($1, $2, 'done', $3, $4, $5)
+		ON CONFLICT (peer, transaction_id) DO UPDATE
+			SET state = 'done', owner = '', status = $3, status_text = $4, expires_at = $5`
+
 	qImport = `INSERT INTO mm4_transactions (peer, transaction_id, state, status, expires_at)
 		VALUES ($1, $2, 'done', 'Ok', $3)
 		ON CONFLICT (peer, transaction_id) DO NOTHING`
@@ -51,6 +61,9 @@ const (
 func (d *db) ClaimTransaction(ctx context.Context, peer, txID string) (Claim, error) {
 	if peer == "" || txID == "" {
 		return Claim{}, errors.New("state: claim: empty peer or transaction ID")
+	}
+	if !d.postgres {
+		return d.claimSQLite(ctx, peer, txID)
 	}
 	// A row deleted by a sweep between the two statements is claimed on
 	// the second round.
@@ -82,14 +95,38 @@ func (d *db) ClaimTransaction(ctx context.Context, peer, txID string) (Claim, er
 	return Claim{State: InFlight}, nil
 }
 
+func (d *db) claimSQLite(ctx context.Context, peer, txID string) (Claim, error) {
+	var c Claim
+	err := d.queryRow(ctx, nil, qSeen, peer, txID, nanos(time.Now())).Scan(&c.Status, &c.StatusText)
+	switch {
+	case err == nil:
+		c.State = Duplicate
+	case err != sql.ErrNoRows:
+		return Claim{}, fmt.Errorf("state: claim %s/%s: %w", peer, txID, err)
+	case d.takeClaim(claimKey{peer, txID}):
+		c.State = Claimed
+	default:
+		c.State = InFlight
+	}
+	return c, nil
+}
+
 func (d *db) FinishTransaction(ctx context.Context, f Finish) error {
+	k := claimKey{f.Peer, f.TransactionID}
+	if !d.postgres && !d.holdsClaim(k) {
+		return fmt.Errorf("state: finish %s/%s: %w", f.Peer, f.TransactionID, ErrNotClaimed)
+	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		n, err := d.exec(ctx, tx, qFinish, f.Peer, f.TransactionID, f.Status, f.StatusText, nanos(f.Until), d.owner)
-		if err != nil {
+		if d.postgres {
+			n, err := d.exec(ctx, tx, qFinish, f.Peer, f.TransactionID, f.Status, f.StatusText, nanos(f.Until), d.owner)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrNotClaimed
+			}
+		} else if _, err := d.exec(ctx, tx, qFinishSQLite, f.Peer, f.TransactionID, f.Status, f.StatusText, nanos(f.Until)); err != nil {
 			return err
-		}
-		if n == 0 {
-			return ErrNotClaimed
 		}
 		if m := f.Received; m != nil {
 			rcpts, err := json.Marshal(nonNil(m.Recipients))
@@ -112,10 +149,17 @@ func (d *db) FinishTransaction(ctx context.Context, f Finish) error {
 	if err != nil {
 		return fmt.Errorf("state: finish %s/%s: %w", f.Peer, f.TransactionID, err)
 	}
+	if !d.postgres {
+		d.dropClaim(k)
+	}
 	return nil
 }
 
 func (d *db) ReleaseTransaction(ctx context.Context, peer, txID string) error {
+	if !d.postgres {
+		d.dropClaim(claimKey{peer, txID})
+		return nil
+	}
 	if _, err := d.exec(ctx, nil, qRelease, peer, txID, d.owner); err != nil {
 		return fmt.Errorf("state: release %s/%s: %w", peer, txID, err)
 	}
