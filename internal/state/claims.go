@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // On SQLite an in-flight claim lives in the memory of the process, shared
@@ -19,11 +20,19 @@ import (
 
 type claimKey struct{ peer, txID string }
 
-// sqliteClaims maps a database file to its claims and their owners.
+// heldClaim is who holds a claim and until when: a claim whose holder
+// neither finishes nor releases it ends after ClaimDuration, as on
+// PostgreSQL.
+type heldClaim struct {
+	owner string
+	until time.Time
+}
+
+// sqliteClaims maps a database file to its claims.
 var sqliteClaims = struct {
 	sync.Mutex
-	files map[string]map[claimKey]string
-}{files: map[string]map[claimKey]string{}}
+	files map[string]map[claimKey]heldClaim
+}{files: map[string]map[claimKey]heldClaim{}}
 
 // claimFile is the key of a SQLite database in sqliteClaims.
 func claimFile(dsn string) string {
@@ -36,19 +45,20 @@ func claimFile(dsn string) string {
 	return dsn
 }
 
-// takeClaim claims k for owner; false when it is claimed already.
+// takeClaim claims k for owner; false when a live claim holds it.
 func (d *db) takeClaim(k claimKey) bool {
 	sqliteClaims.Lock()
 	defer sqliteClaims.Unlock()
 	m := sqliteClaims.files[d.file]
 	if m == nil {
-		m = map[claimKey]string{}
+		m = map[claimKey]heldClaim{}
 		sqliteClaims.files[d.file] = m
 	}
-	if _, held := m[k]; held {
+	now := time.Now()
+	if c, held := m[k]; held && c.until.After(now) {
 		return false
 	}
-	m[k] = d.owner
+	m[k] = heldClaim{owner: d.owner, until: now.Add(ClaimDuration)}
 	return true
 }
 
@@ -57,7 +67,7 @@ func (d *db) dropClaim(k claimKey) bool {
 	sqliteClaims.Lock()
 	defer sqliteClaims.Unlock()
 	m := sqliteClaims.files[d.file]
-	if owner, held := m[k]; held && owner == d.owner {
+	if c, held := m[k]; held && c.owner == d.owner {
 		delete(m, k)
 		return true
 	}
@@ -68,16 +78,16 @@ func (d *db) dropClaim(k claimKey) bool {
 func (d *db) holdsClaim(k claimKey) bool {
 	sqliteClaims.Lock()
 	defer sqliteClaims.Unlock()
-	owner, held := sqliteClaims.files[d.file][k]
-	return held && owner == d.owner
+	c, held := sqliteClaims.files[d.file][k]
+	return held && c.owner == d.owner
 }
 
 // dropOwnClaims releases every claim of this handle's owner.
 func (d *db) dropOwnClaims() {
 	sqliteClaims.Lock()
 	defer sqliteClaims.Unlock()
-	for k, owner := range sqliteClaims.files[d.file] {
-		if owner == d.owner {
+	for k, c := range sqliteClaims.files[d.file] {
+		if c.owner == d.owner {
 			delete(sqliteClaims.files[d.file], k)
 		}
 	}

@@ -233,6 +233,24 @@ func (d *db) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// maxListed bounds the lists of numbers a statement names (the recipients
+// a response covers, the numbers a report names): a request has at most
+// this many recipients that matter, and the databases limit parameters.
+const maxListed = 1000
+
+// distinct returns list without duplicates, at most max of them.
+func distinct(list []string, max int) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range list {
+		if !seen[s] && len(out) < max {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // placeholders returns "$from, $from+1, …" for n parameters.
 func placeholders(from, n int) string {
 	var b strings.Builder

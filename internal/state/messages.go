@@ -39,7 +39,7 @@ const (
 
 	qGetReceived = `SELECT peer, message_id, transaction_id, originator_system, sender, recipients,
 			delivery_report, read_reply, received_at, expires_at
-		FROM mms_received WHERE peer = $1 AND message_id = $2`
+		FROM mms_received WHERE peer = $1 AND message_id = $2 ORDER BY received_at, transaction_id`
 )
 
 func (d *db) PutSent(ctx context.Context, m SentMM, reqs []Request) error {
@@ -118,6 +118,7 @@ func (d *db) MatchReport(ctx context.Context, r Report) ([]string, error) {
 // matchReport finds the recipients a report is about: those named among
 // its candidates, else the MM's only recipient through the reporting peer.
 func (d *db) matchReport(ctx context.Context, tx *sql.Tx, r Report) ([]string, error) {
+	r.Candidates = distinct(r.Candidates, maxListed)
 	if len(r.Candidates) > 0 {
 		args := []any{r.MessageID, r.Peer}
 		for _, c := range r.Candidates {
@@ -172,27 +173,58 @@ func readStrings(rows *sql.Rows, err error) ([]string, error) {
 	return out, rows.Err()
 }
 
+// Received merges the requests that carried the MM (a peer may split one
+// MM over several requests with one X-Mms-Message-ID): the recipients of
+// all, the reports asked for by any, the first request's other fields.
 func (d *db) Received(ctx context.Context, peer, messageID string) (ReceivedMM, bool, error) {
-	var m ReceivedMM
-	var rcpts string
-	var dr, rr, at, exp int64
-	err := d.queryRow(ctx, nil, qGetReceived, peer, messageID).Scan(&m.Peer, &m.MessageID,
-		&m.TransactionID, &m.OriginatorSystem, &m.Sender, &rcpts, &dr, &rr, &at, &exp)
-	if err == sql.ErrNoRows {
-		return ReceivedMM{}, false, nil
-	}
+	rows, err := d.query(ctx, nil, qGetReceived, peer, messageID)
 	if err != nil {
 		return ReceivedMM{}, false, fmt.Errorf("state: received %s/%s: %w", peer, messageID, err)
 	}
-	if err := json.Unmarshal([]byte(rcpts), &m.Recipients); err != nil {
-		return ReceivedMM{}, false, fmt.Errorf("state: received %s/%s: recipients: %w", peer, messageID, err)
+	defer rows.Close()
+	var m ReceivedMM
+	found := false
+	for rows.Next() {
+		var r ReceivedMM
+		var rcpts string
+		var dr, rr, at, exp int64
+		if err := rows.Scan(&r.Peer, &r.MessageID, &r.TransactionID, &r.OriginatorSystem, &r.Sender, &rcpts,
+			&dr, &rr, &at, &exp); err != nil {
+			return ReceivedMM{}, false, fmt.Errorf("state: received %s/%s: %w", peer, messageID, err)
+		}
+		if err := json.Unmarshal([]byte(rcpts), &r.Recipients); err != nil {
+			return ReceivedMM{}, false, fmt.Errorf("state: received %s/%s: recipients: %w", peer, messageID, err)
+		}
+		r.DeliveryReport, r.ReadReply = dr != 0, rr != 0
+		r.ReceivedAt, r.Expires = fromNanos(at), fromNanos(exp)
+		if !found {
+			m, found = r, true
+			m.Recipients = nil
+		}
+		for _, n := range r.Recipients {
+			if !containsString(m.Recipients, n) {
+				m.Recipients = append(m.Recipients, n)
+			}
+		}
+		m.DeliveryReport = m.DeliveryReport || r.DeliveryReport
+		m.ReadReply = m.ReadReply || r.ReadReply
+		if r.Expires.After(m.Expires) {
+			m.Expires = r.Expires
+		}
 	}
-	if len(m.Recipients) == 0 {
-		m.Recipients = nil
+	if err := rows.Err(); err != nil {
+		return ReceivedMM{}, false, fmt.Errorf("state: received %s/%s: %w", peer, messageID, err)
 	}
-	m.DeliveryReport, m.ReadReply = dr != 0, rr != 0
-	m.ReceivedAt, m.Expires = fromNanos(at), fromNanos(exp)
-	return m, true, nil
+	return m, found, nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 const (

@@ -175,6 +175,7 @@ func (d *db) Resolve(ctx context.Context, res Resolution) (Resolved, error) {
 		now := nanos(time.Now())
 		q := qResolveRcpts
 		args := []any{res.Peer, res.TransactionID, string(res.State), res.Status, res.StatusText, now}
+		res.Numbers = distinct(res.Numbers, maxListed)
 		if len(res.Numbers) > 0 {
 			q += ` AND number IN (` + placeholders(len(args)+1, len(res.Numbers)) + `)`
 			for _, n := range res.Numbers {

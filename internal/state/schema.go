@@ -128,7 +128,7 @@ var migrations = []migration{
 				read_reply        INTEGER NOT NULL DEFAULT 0,
 				received_at       BIGINT  NOT NULL DEFAULT 0,
 				expires_at        BIGINT  NOT NULL,
-				PRIMARY KEY (peer, message_id)) WITHOUT ROWID`,
+				PRIMARY KEY (peer, message_id, transaction_id)) WITHOUT ROWID`,
 			`CREATE INDEX mms_received_expires ON mms_received (expires_at)`,
 		},
 	},

@@ -243,6 +243,48 @@ var behaviours = []struct {
 			}
 		}
 	}},
+	{"a transaction finished while another session claims it is a duplicate", func(t *testing.T, o Options) {
+		a, b := open(t, o), open(t, as(o, "b"))
+		for i := 0; i < 300; i++ {
+			tx := "busy-" + strconv.Itoa(i)
+			var processed atomic.Int32
+			var wg sync.WaitGroup
+			for _, s := range []Store{a, b, a, b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c, err := s.ClaimTransaction(ctx, "peer", tx)
+					if err != nil || c.State != Claimed {
+						return
+					}
+					processed.Add(1)
+					if err := s.FinishTransaction(ctx, Finish{Peer: "peer", TransactionID: tx, Status: "Ok", Until: time.Now().Add(time.Hour)}); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if n := processed.Load(); n != 1 {
+				t.Fatalf("%s processed %d times", tx, n)
+			}
+		}
+	}},
+	{"the MM received over several requests", func(t *testing.T, o Options) {
+		s := open(t, o)
+		now := time.Now().UTC().Round(0)
+		for i, rc := range []string{"+15550001111", "+15550002222"} {
+			tx := "split-" + strconv.Itoa(i)
+			claim(t, s, "peer", tx)
+			m := ReceivedMM{Peer: "peer", MessageID: "mm-split", TransactionID: tx, Recipients: []string{rc},
+				ReadReply: i == 1, ReceivedAt: now, Expires: now.Add(time.Duration(i+1) * time.Hour)}
+			finish(t, s, Finish{Peer: "peer", TransactionID: tx, Status: "Ok", Received: &m})
+		}
+		got, ok, err := s.Received(ctx, "peer", "mm-split")
+		if err != nil || !ok || !reflect.DeepEqual(got.Recipients, []string{"+15550001111", "+15550002222"}) ||
+			!got.ReadReply || got.TransactionID != "split-0" || !got.Expires.Equal(now.Add(2*time.Hour)) {
+			t.Errorf("Received = %+v %v %v", got, ok, err)
+		}
+	}},
 	{"finish records the MM received", func(t *testing.T, o Options) {
 		s := open(t, o)
 		claim(t, s, "peer", "tx")
@@ -575,5 +617,28 @@ func TestOpenErrors(t *testing.T) {
 			s.Close()
 			t.Errorf("Open(%+v) succeeded", o)
 		}
+	}
+}
+
+// TestSQLiteClaimExpires: a claim whose holder never finishes nor releases
+// it ends after ClaimDuration, as a claim row does on PostgreSQL.
+func TestSQLiteClaimExpires(t *testing.T) {
+	o := Options{Driver: "sqlite3", DSN: filepath.Join(t.TempDir(), "x.db"), Owner: "a"}
+	a, b := open(t, o), open(t, as(o, "b"))
+	claim(t, a, "peer", "stuck")
+	if c := claim(t, b, "peer", "stuck"); c.State != InFlight {
+		t.Fatalf("live claim: %+v", c)
+	}
+	sqliteClaims.Lock()
+	k := claimKey{"peer", "stuck"}
+	c := sqliteClaims.files[a.(*db).file][k]
+	c.until = time.Now().Add(-time.Second)
+	sqliteClaims.files[a.(*db).file][k] = c
+	sqliteClaims.Unlock()
+	if c := claim(t, b, "peer", "stuck"); c.State != Claimed {
+		t.Errorf("expired claim: %+v", c)
+	}
+	if err := a.FinishTransaction(ctx, Finish{Peer: "peer", TransactionID: "stuck", Until: time.Now().Add(time.Hour)}); !errors.Is(err, ErrNotClaimed) {
+		t.Errorf("finish by the holder of an expired claim: %v", err)
 	}
 }

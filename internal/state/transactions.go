@@ -55,7 +55,7 @@ const (
 	qPutReceived = `INSERT INTO mms_received (peer, message_id, transaction_id, originator_system, sender,
 			recipients, delivery_report, read_reply, received_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (peer, message_id) DO NOTHING`
+		ON CONFLICT (peer, message_id, transaction_id) DO NOTHING`
 )
 
 func (d *db) ClaimTransaction(ctx context.Context, peer, txID string) (Claim, error) {
@@ -96,18 +96,22 @@ func (d *db) ClaimTransaction(ctx context.Context, peer, txID string) (Claim, er
 }
 
 func (d *db) claimSQLite(ctx context.Context, peer, txID string) (Claim, error) {
-	var c Claim
+	// The claim first, then the look-up: a session finishing the same
+	// transaction meanwhile has written it before it dropped its claim.
+	k := claimKey{peer, txID}
+	if !d.takeClaim(k) {
+		return Claim{State: InFlight}, nil
+	}
+	c := Claim{State: Duplicate}
 	err := d.queryRow(ctx, nil, qSeen, peer, txID, nanos(time.Now())).Scan(&c.Status, &c.StatusText)
 	switch {
-	case err == nil:
-		c.State = Duplicate
-	case err != sql.ErrNoRows:
+	case err == sql.ErrNoRows:
+		return Claim{State: Claimed}, nil
+	case err != nil:
+		d.dropClaim(k)
 		return Claim{}, fmt.Errorf("state: claim %s/%s: %w", peer, txID, err)
-	case d.takeClaim(claimKey{peer, txID}):
-		c.State = Claimed
-	default:
-		c.State = InFlight
 	}
+	d.dropClaim(k)
 	return c, nil
 }
 
