@@ -298,6 +298,29 @@ func TestSenderBinding(t *testing.T) {
 		}
 	})
 
+	t.Run("a submission refused at DATA leaves nothing behind", func(t *testing.T) {
+		// Local and remote recipients; the REQ cannot be built (Subject
+		// over its limit), so the whole mail is refused.
+		res := s.submit(submission{auth: aliceAuth, from: "alice@example.net",
+			rcpts: []string{"+15550001111@mms.example.net", "+15550002222@mms.example.net"},
+			data:  "From: alice@example.net\nSubject: refused-x" + strings.Repeat(" xxxxxxxxxx\n", 500) + "\nbody\n"})
+		if code, msg := smtpCode(res.dataErr); code != 554 || !strings.Contains(msg, "Subject") {
+			t.Fatalf("DATA %d %q, want 554 naming Subject", code, msg)
+		}
+		// The mailbox storage is not left locked, nothing was queued.
+		mustAccept(t, s.sendREQ(req{txID: "tx-after-refused", msgID: "mm-after-refused", ack: "Yes"}))
+		if n := len(s.aliceMessages("tx-after-refused")); n != 1 {
+			t.Errorf("after the refused submission an MM from the peer was delivered %d times", n)
+		}
+		if n := len(s.aliceMessages("refused-x")); n != 0 {
+			t.Errorf("the refused mail reached alice")
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := len(p.find("refused-x")); n != 0 {
+			t.Errorf("the refused mail was sent to the peer")
+		}
+	})
+
 	t.Run("a forged From does not reach the mailbox as written", func(t *testing.T) {
 		mustAccept(t, s.submit(submission{auth: vasp, from: "12345@mms.example.net", rcpts: []string{"+15550001111@mms.example.net"},
 			data: "From: +15550002222@mms.example.net\nSender: bank@example.org\nTo: +15550001111@mms.example.net\nSubject: forged-from\n\nhi\n"}))

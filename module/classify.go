@@ -4,6 +4,8 @@
 package module
 
 import (
+	"sync"
+
 	"github.com/emersion/go-message/textproto"
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
@@ -30,6 +32,8 @@ func (r *Relay) classify(meta *module.MsgMetadata, h textproto.Header) *classifi
 	var cd *connData
 	if meta != nil && meta.Conn != nil {
 		cd = r.connData(meta.Conn)
+		cd.mu.Lock()
+		defer cd.mu.Unlock()
 		if c := cd.msg; c != nil && c.MsgID == meta.ID {
 			return c
 		}
@@ -49,14 +53,20 @@ func (r *Relay) classify(meta *module.MsgMetadata, h textproto.Header) *classifi
 // connection is (identified once per connection, and again if it
 // authenticates later) and the message it carries.
 type connData struct {
+	mu         sync.Mutex // the checks of a stage run concurrently
 	identified bool
 	authUser   string
 	peer       *Peer
 	msg        *classified
 }
 
+// connDataMu makes getting or making a connection's connData atomic.
+var connDataMu sync.Mutex
+
 // connData returns the relay's data on conn, making it on first use.
 func (r *Relay) connData(conn *module.ConnState) *connData {
+	connDataMu.Lock()
+	defer connDataMu.Unlock()
 	if cd, ok := conn.ModData.Get(r, true).(*connData); ok {
 		return cd
 	}

@@ -6,7 +6,6 @@ package module
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +55,7 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 	if err != nil {
 		mm4FormatErrors.WithLabelValues(d.peer.Name, msg.Type.String()).Inc()
 		d.log.Msg("MM cannot be converted to Internet mail: answered Error-message-format-corrupt", "reason", err.Error())
-		return mmsmap.StatusErrorMessageFormatCorrupt, "Cannot convert the MM: " + err.Error(), nil
+		return mmsmap.StatusErrorMessageFormatCorrupt, clip("Cannot convert the MM: "+err.Error(), 512), nil
 	}
 	var failed []string
 	var failure error
@@ -83,7 +82,6 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 			return "", "", failure
 		}
 	}
-	sort.Strings(failed)
 	for _, n := range d.numbers {
 		if !contains(failed, n) {
 			k.delivered = append(k.delivered, n)
@@ -105,7 +103,11 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		if exterrors.IsTemporaryOrUnspec(failure) {
 			status = mmsmap.StatusErrorNetworkProblem
 		}
-		notes = append(notes, strings.Join(failed, ", ")+" (mailbox unavailable)")
+		var parts []string
+		for _, n := range failed {
+			parts = append(parts, n+" (mailbox unavailable)")
+		}
+		notes = append(notes, listWithin(parts))
 	}
 	if len(missing) != 0 {
 		status = statusUnserved
@@ -130,6 +132,8 @@ func (k *forwardReq) commit(ctx context.Context, d *delivery) error {
 }
 
 func (k *forwardReq) record(f *state.Finish) { f.Received = k.received }
+
+func (k *forwardReq) inFinish() bool { return false }
 
 func (k *forwardReq) abort(ctx context.Context, d *delivery) { d.abortNext(ctx) }
 

@@ -53,13 +53,3 @@ func (h *forwardRes) abort(ctx context.Context, _ *delivery) {
 		h.resolution.abort(ctx)
 	}
 }
-
-// dropResponse logs a response that answers nothing sent from here.
-func dropResponse(d *delivery, c *classified) {
-	if c.Err != nil {
-		mm4FormatErrors.WithLabelValues(d.peer.Name, c.Msg.Type.String()).Inc()
-	}
-	mm4Unanswered.WithLabelValues(d.peer.Name, c.Msg.Type.String()).Inc()
-	d.log.Msg("MM4 response received and dropped: no such request is sent from here",
-		"status", string(c.Msg.RequestStatus), "status_text", c.Msg.StatusText)
-}

@@ -29,7 +29,6 @@ type request struct {
 
 	claimed   bool // the transaction is ours to finish or release
 	processed bool // kind.process ran and succeeded: its work is to commit
-	duplicate bool
 	status    mmsmap.RequestStatus
 	text      string
 }
@@ -40,10 +39,13 @@ type requestKind interface {
 	// answer; an error is the SMTP reply (nothing was done).
 	process(ctx context.Context, d *delivery, msg *mm4.Message, h textproto.Header, body buffer.Buffer) (mmsmap.RequestStatus, string, error)
 	// commit makes the work durable; record adds it to the remembered
-	// transaction; abort undoes it.
+	// transaction; abort undoes it. inFinish reports whether the work is
+	// only what record adds (so that the transaction cannot be finished
+	// without it).
 	commit(ctx context.Context, d *delivery) error
 	record(f *state.Finish)
 	abort(ctx context.Context, d *delivery)
+	inFinish() bool
 }
 
 func (q *request) body(ctx context.Context, d *delivery, c *classified, h textproto.Header, body buffer.Buffer) error {
@@ -60,7 +62,6 @@ func (q *request) body(ctx context.Context, d *delivery, c *classified, h textpr
 	case state.Duplicate:
 		mm4Duplicates.WithLabelValues(d.peer.Name).Inc()
 		d.log.Msg("duplicate MM4 request: answered again as the first time, not processed again")
-		q.duplicate = true
 		q.status, q.text = mmsmap.ParseRequestStatus(claim.Status), claim.StatusText
 		if q.status == "" {
 			q.status = mmsmap.StatusOk
@@ -102,6 +103,12 @@ func (q *request) commit(ctx context.Context, d *delivery) error {
 			q.kind.record(&f)
 		}
 		if err := relay.state.FinishTransaction(ctx, f); err != nil {
+			if did && q.kind.inFinish() {
+				// The transaction is the work (a report): nothing is
+				// done, the peer sends it again.
+				q.release(ctx, d)
+				return d.temporary("Cannot record the MM4 request now, try again later", err)
+			}
 			// The work is done. A re-send meets the claim (451) until it
 			// expires, and is then processed again.
 			d.log.Error("cannot remember the MM4 transaction; a request sent again later may be processed again", err)
@@ -153,7 +160,7 @@ func (q *request) release(ctx context.Context, d *delivery) {
 // address as MAIL FROM, Sender and From (RFC 5322 §3.6.2 requires From),
 // to the peer's address to.
 func (r *Relay) response(req *mm4.Message, status mmsmap.RequestStatus, text, to string) (outgoing, error) {
-	res := mm4.NewResponse(req, status, text)
+	res := mm4.NewResponse(req, status, clip(text, 1024))
 	res.Version = r.Version
 	res.Sender = r.SystemAddress
 	res.From = r.SystemAddress

@@ -68,6 +68,8 @@ func (r *Relay) PeerOf(conn *module.ConnState) *Peer {
 		return nil
 	}
 	cd := r.connData(conn)
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
 	if cd.identified && cd.authUser == conn.AuthUser {
 		return cd.peer
 	}

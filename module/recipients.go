@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
@@ -123,21 +124,45 @@ type unserved struct {
 
 // describeUnserved lists unserved recipients for a status text or an
 // SMTP reply: "+15550009999 (unknown subscriber), x@mms.example.net (not an
-// MMS number)", at most maxNamed of them (then "and N more"), each address
-// cut to 64 bytes, so that the text stays within the limits of both.
+// MMS number)", sorted, each address cut to 64 bytes, within maxListText
+// bytes (then "and N more"), so that the text fits both an
+// X-Mms-Status-Text and an SMTP reply line.
 func describeUnserved(list []unserved) string {
-	const maxNamed = 10
 	parts := make([]string, 0, len(list))
 	for _, u := range list {
-		rcpt := u.Rcpt
-		if len(rcpt) > 64 {
-			rcpt = rcpt[:64] + "..."
-		}
-		parts = append(parts, rcpt+" ("+u.Reason+")")
+		parts = append(parts, clip(u.Rcpt, 64)+" ("+u.Reason+")")
 	}
+	return listWithin(parts)
+}
+
+// maxListText bounds a list of recipients in a text.
+const maxListText = 300
+
+// listWithin joins parts, sorted, with ", ", up to maxListText bytes, then
+// "and N more".
+func listWithin(parts []string) string {
 	sort.Strings(parts)
-	if len(parts) > maxNamed {
-		parts = append(parts[:maxNamed], fmt.Sprintf("and %d more", len(parts)-maxNamed))
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 && b.Len()+len(p) > maxListText {
+			fmt.Fprintf(&b, ", and %d more", len(parts)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p)
 	}
-	return strings.Join(parts, ", ")
+	return b.String()
+}
+
+// clip cuts s to at most n bytes, at a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

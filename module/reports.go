@@ -50,6 +50,8 @@ func (k *reportKind) match(ctx context.Context, d *delivery, msg *mm4.Message, s
 
 func (k *reportKind) record(f *state.Finish) { f.Report = k.report }
 
+func (k *reportKind) inFinish() bool { return true }
+
 // Nothing to commit or abort: the report is recorded with the transaction.
 func (k *reportKind) commit(context.Context, *delivery) error { return nil }
 func (k *reportKind) abort(context.Context, *delivery)        {}

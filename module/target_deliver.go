@@ -181,6 +181,11 @@ func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptio
 	}
 	if _, dup := d.mailboxes[mailbox]; !dup {
 		if err := d.next.AddRcpt(ctx, mailbox, opts); err != nil {
+			if _, ok := exterrors.Fields(err)["smtp_code"]; !ok {
+				// An error of the storage that says nothing of its
+				// kind (a lock, say) is not a verdict on the recipient.
+				return d.temporary("Subscriber mailbox unavailable, try again later", err)
+			}
 			return err
 		}
 	}
@@ -189,7 +194,15 @@ func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptio
 	return nil
 }
 
-func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffer.Buffer) error {
+func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffer.Buffer) (err error) {
+	// maddy does not abort a delivery whose Body failed: the mailbox
+	// delivery (an open write in the storage) and any claim are released
+	// here.
+	defer func() {
+		if err != nil {
+			d.Abort(ctx)
+		}
+	}()
 	if body.Len() == 0 && onlyTraceFields(header) {
 		// Some peers keep sessions alive with an empty DATA: there is
 		// nothing to deliver.
@@ -254,6 +267,7 @@ func (d *delivery) abortNext(ctx context.Context) {
 func (d *delivery) Abort(ctx context.Context) error {
 	if d.handler != nil {
 		d.handler.abort(ctx, d)
+		d.handler = nil
 	}
 	d.abortNext(ctx)
 	return nil

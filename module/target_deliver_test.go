@@ -315,7 +315,7 @@ func TestDeliverPartialFailure(t *testing.T) {
 	}
 	text = resLines(t, f.out.deliveries[1])
 	if !strings.Contains(text, "X-Mms-Request-Status-Code: Error-unspecified") ||
-		!strings.Contains(text, "Not delivered to +15550001111, +15550003333 (mailbox unavailable); delivered to the other 1 recipient(s)") {
+		!strings.Contains(text, "Not delivered to +15550001111 (mailbox unavailable), +15550003333 (mailbox unavailable); delivered to the other 1 recipient(s)") {
 		t.Errorf("shared-mailbox failure RES:\n%s", text)
 	}
 	f.local.fail = map[string]error{"bob@example.net": errors.New("x")}
@@ -374,5 +374,30 @@ func TestDeliverForgedOriginatorAndResponses(t *testing.T) {
 	}
 	if d := f.local.deliveries[3]; !d.committed || d.hdr.Get("From") != "bob@internet.example" {
 		t.Errorf("plain mail: %+v", d)
+	}
+}
+
+// TestDeliverManyFailures: however many recipients fail, the status text
+// names a bounded list and the RES is sent.
+func TestDeliverManyFailures(t *testing.T) {
+	f := newDeliverFixture(t)
+	subs := fakeTable{"+15550001111": "alice@example.net"}
+	rcpts := []string{"+15550001111@mms.example.net"}
+	for i := 0; i < 400; i++ {
+		n := fmt.Sprintf("+1555100%04d", i)
+		subs[n] = fmt.Sprintf("u%d@example.net", i)
+		f.local.fail[subs[n]] = errors.New("quota")
+		rcpts = append(rcpts, n+"@mms.example.net")
+	}
+	f.relay.Subscribers = subs
+	if stage, err := f.run(t, "127.0.0.1", testREQ, rcpts...); err != nil {
+		t.Fatalf("%s: %v", stage, err)
+	}
+	if len(f.out.deliveries) != 1 || !f.out.deliveries[0].committed {
+		t.Fatalf("no RES")
+	}
+	text := resLines(t, f.out.deliveries[0])
+	if !strings.Contains(text, "X-Mms-Request-Status-Code: Error-network-problem") || !strings.Contains(text, " more;") || len(text) > 2000 {
+		t.Errorf("RES (%d bytes):\n%s", len(text), text)
 	}
 }

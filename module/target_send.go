@@ -158,7 +158,11 @@ func (d *sendDelivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptO
 		}
 		if ok {
 			if d.local == nil {
-				if d.local, err = d.t.local.Start(ctx, d.meta, d.mailFrom); err != nil {
+				// The local target sees no connection: what a submitter
+				// sends is no peer's MM4, whatever its source address.
+				meta := d.meta.DeepCopy()
+				meta.Conn = nil
+				if d.local, err = d.t.local.Start(ctx, meta, d.mailFrom); err != nil {
 					return err
 				}
 			}
@@ -192,7 +196,14 @@ func (d *sendDelivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptO
 	return nil
 }
 
-func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body buffer.Buffer) error {
+func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body buffer.Buffer) (err error) {
+	// maddy does not abort a delivery whose Body failed: what was handed
+	// on (the local delivery's open write, REQs in the queue) is undone here.
+	defer func() {
+		if err != nil {
+			d.Abort(ctx)
+		}
+	}()
 	if d.local != nil {
 		if err := d.local.Body(ctx, header, body); err != nil {
 			return err
@@ -329,47 +340,73 @@ func messageBytes(h textproto.Header, body buffer.Buffer) ([]byte, error) {
 func (d *sendDelivery) Abort(ctx context.Context) error {
 	if d.local != nil {
 		d.local.Abort(ctx)
+		d.local = nil
 	}
-	d.abortREQs(ctx)
+	d.abortREQs(ctx, 0)
 	return nil
 }
 
-func (d *sendDelivery) abortREQs(ctx context.Context) {
-	for _, q := range d.reqs {
+// abortREQs aborts the REQs from the i-th on.
+func (d *sendDelivery) abortREQs(ctx context.Context, i int) {
+	for _, q := range d.reqs[i:] {
 		q.delivery.Abort(ctx)
 	}
-	d.reqs = nil
+	d.reqs = d.reqs[:i]
 }
 
+// Commit records the MM and its REQs first (a RES may come back within
+// milliseconds of a REQ being queued), then commits the local delivery,
+// the REQs and the DSN. Until one of these commits, which cannot be undone,
+// a failure is the client's error and nothing is left behind (the records
+// are withdrawn); after it, failures are logged rather than making the
+// client send everything again: a REQ that could not be queued then times
+// out into a DSN to the sender.
 func (d *sendDelivery) Commit(ctx context.Context) error {
-	if d.local != nil {
-		if err := d.local.Commit(ctx); err != nil {
-			d.abortREQs(ctx)
-			return err
-		}
-	}
-	// Record the MM and its REQs before any of them can be sent: a RES
-	// may come back within milliseconds.
-	if err := d.track(ctx); err != nil {
-		d.abortREQs(ctx)
+	tracked, err := d.track(ctx)
+	if err != nil {
+		d.Abort(ctx)
 		return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot record the MMS for tracking, try again later", err), true)
 	}
-	for _, q := range d.reqs {
-		if err := q.delivery.Commit(ctx); err != nil {
-			return err
+	done := false // something was committed
+	fail := func(err error) error {
+		d.Abort(ctx)
+		d.t.relay.tracker.Withdraw(ctx, tracked)
+		return err
+	}
+	if d.local != nil {
+		if err := d.local.Commit(ctx); err != nil {
+			d.local = nil
+			return fail(err)
 		}
+		d.local, done = nil, true
+	}
+	for i, q := range d.reqs {
+		if err := q.delivery.Commit(ctx); err != nil {
+			q.delivery.Abort(ctx)
+			if !done {
+				d.reqs = d.reqs[i+1:]
+				return fail(err)
+			}
+			d.log.Error("MM4_forward.REQ could not be queued; the sender is told when its response is overdue", err,
+				"peer", q.peer.Name, "transaction_id", q.transactionID)
+			continue
+		}
+		done = true
 		mm4Sent.WithLabelValues(q.peer.Name).Inc()
 		d.log.Msg("MM4_forward.REQ queued", "peer", q.peer.Name, "transaction_id", q.transactionID,
 			"message_id", d.messageID, "sender", d.sender.Value, "rcpts", numbersOf(q.rcpts))
 	}
+	d.reqs = nil
 	if len(d.tooLarge) != 0 {
-		// The MM went everywhere else: a DSN that cannot be queued now is
-		// logged rather than making the client send it all again.
 		bounce, err := d.t.relay.tracker.Bounce(ctx, d.notify, d.origHeader, d.tooLarge)
 		if err == nil && bounce != nil {
 			if err = bounce.Commit(ctx); err != nil {
 				bounce.Abort(ctx)
 			}
+		}
+		if err != nil && !done {
+			// The DSN is all this mail became: the client tries again.
+			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)
 		}
 		if err != nil {
 			d.log.Error("DSN for an MM too large for the peer could not be queued", err, "to", d.notify)
@@ -378,10 +415,10 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 	return nil
 }
 
-// track records the MM and the REQs that ask for a RES.
-func (d *sendDelivery) track(ctx context.Context) error {
+// track records the MM and the REQs that ask for a RES, and returns those.
+func (d *sendDelivery) track(ctx context.Context) ([]state.Request, error) {
 	if len(d.reqs) == 0 {
-		return nil
+		return nil, nil
 	}
 	m := state.SentMM{MessageID: d.messageID, Sender: d.sender.Value, NotifyTo: d.notify,
 		RFC822MessageID: d.rfc822ID, Subject: d.subject, DeliveryReport: d.deliveryReport, ReadReply: d.readReply}
@@ -397,7 +434,7 @@ func (d *sendDelivery) track(ctx context.Context) error {
 			reqs = append(reqs, req)
 		}
 	}
-	return d.t.relay.tracker.Track(ctx, m, reqs)
+	return reqs, d.t.relay.tracker.Track(ctx, m, reqs)
 }
 
 func numbersOf(list []mmsmap.Address) []string {

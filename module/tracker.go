@@ -74,6 +74,19 @@ func (t *Tracker) Track(ctx context.Context, m state.SentMM, reqs []state.Reques
 	return t.store.PutSent(ctx, m, reqs)
 }
 
+// Withdraw marks requests that were recorded by Track but never sent as
+// failed, without a DSN, so that they do not time out into one.
+func (t *Tracker) Withdraw(ctx context.Context, reqs []state.Request) {
+	for _, r := range reqs {
+		_, err := t.store.Resolve(ctx, state.Resolution{Peer: r.Peer, TransactionID: r.TransactionID,
+			State: state.Failed, StatusText: "not sent"})
+		if err != nil {
+			t.log.Error("cannot withdraw an MM4 request that was not sent; it will time out", err,
+				"peer", r.Peer, "transaction_id", r.TransactionID)
+		}
+	}
+}
+
 // RetryKeepsMessage reports whether Track keeps a request's bytes, so that
 // callers build them only then.
 func (t *Tracker) RetryKeepsMessage() bool { return t.action == "retry" }
@@ -334,19 +347,45 @@ func (t *Tracker) timedOut(ctx context.Context, req state.Request) {
 		return
 	}
 	text := fmt.Sprintf("No acknowledgement from the recipient's MMS network within %v", t.timeout)
+	pending := req.Pending()
+	// The DSN is prepared before the recipients change state: if it cannot
+	// be made now, the request stays pending and the next check tries again.
+	var bounce module.Delivery
+	if t.action != "ignore" {
+		var err error
+		bounce, err = t.Bounce(ctx, req.NotifyTo, originalHeader(req.RFC822MessageID, req.Subject),
+			failuresOf(pending, peer, mmsmap.StatusErrorNetworkProblem, text))
+		if err != nil && exterrors.IsTemporary(err) {
+			t.log.Error("DSN for an unanswered MM cannot be made now; trying again later", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
+			return
+		}
+		if err != nil {
+			t.log.Error("DSN for an unanswered MM cannot be delivered", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
+		}
+	}
 	res := state.Resolution{Peer: req.Peer, TransactionID: req.TransactionID, State: state.TimedOut,
 		Status: string(mmsmap.StatusErrorNetworkProblem), StatusText: text}
 	out, err := t.store.Resolve(ctx, res)
-	if err != nil {
-		t.log.Error("cannot mark an MM4 request timed out", err, "peer", req.Peer, "transaction_id", req.TransactionID)
-		return
-	}
-	if len(out.Recipients) == 0 {
+	if err != nil || len(out.Recipients) == 0 {
+		if bounce != nil {
+			bounce.Abort(ctx)
+		}
+		if err != nil {
+			t.log.Error("cannot mark an MM4 request timed out", err, "peer", req.Peer, "transaction_id", req.TransactionID)
+		}
 		return
 	}
 	t.resolved(req.Peer, req.TransactionID, out, res)
 	t.log.Msg("no MM4 response in time", "peer", req.Peer, "transaction_id", req.TransactionID, "action", t.action)
-	if t.action != "ignore" {
+	switch {
+	case bounce != nil && equalSets(state.Numbers(out.Recipients), state.Numbers(pending)):
+		if err := bounce.Commit(ctx); err != nil {
+			bounce.Abort(ctx)
+			t.log.Error("DSN for an unanswered MM could not be queued", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
+		}
+	case bounce != nil:
+		// Some recipients were answered meanwhile: a DSN for the others.
+		bounce.Abort(ctx)
 		t.bounceNow(ctx, out.Request, peer, out.Recipients)
 	}
 }
