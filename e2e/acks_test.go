@@ -161,18 +161,25 @@ func TestResponseTimeout(t *testing.T) {
 	checkDSN(t, dsn, "No acknowledgement from the recipient's MMS network within 2s", "Action: failed")
 }
 
-// TestSharedPostgreSQL runs two instances on one PostgreSQL request store:
-// a REQ sent by one is resolved by a RES the other receives.
-func TestSharedPostgreSQL(t *testing.T) {
+// sharedStateServers starts two instances of the example configuration on
+// one real PostgreSQL state store, both sending to peer p.
+func sharedStateServers(t *testing.T, p *peer) (a, b *server) {
+	t.Helper()
 	dsn := pgtest.Start(t)
-	p := newPeer(t)
 	withPG := func(c string) string {
 		return strings.Replace(c, "    response_timeout 1h\n", "    response_timeout 1h\n    state_store postgres \""+dsn+"\"\n", 1)
 	}
-	a := newServerWith(t, p.port, withPG)
-	b := newServerWith(t, p.port, withPG)
+	a, b = newServerWith(t, p.port, withPG), newServerWith(t, p.port, withPG)
 	a.start()
 	b.start()
+	return a, b
+}
+
+// TestSharedPostgreSQL runs two instances on one PostgreSQL request store:
+// a REQ sent by one is resolved by a RES the other receives.
+func TestSharedPostgreSQL(t *testing.T) {
+	p := newPeer(t)
+	a, b := sharedStateServers(t, p)
 
 	tx, mid := aliceSends(t, a, p, "shared-pg")
 	sendRES(t, b.addr("MMS_MM4_PORT"), "127.0.0.1", nil, res(tx, mid, "Error-unsupported-message", "No MMS on this line"))

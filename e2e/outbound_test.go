@@ -129,9 +129,13 @@ func TestOutbound(t *testing.T) {
 			{submission{auth: aliceAuth}, "+15550009999@mms.example.net"},
 			{submission{auth: aliceAuth}, "12345@mms.example.net"},
 			{submission{auth: loginAuth{"vasp1", "vasp1-password"}}, "+15550001111@mms.example.net"},
+			// Not a number at all: only the account's own address may stand
+			// for its numbers (maddy's authorize_sender semantics).
+			{submission{auth: aliceAuth}, "bob@example.org"},
+			{submission{auth: loginAuth{"vasp1", "vasp1-password"}}, "alice@example.net"},
 		} {
 			sub := tc.auth
-			sub.from, sub.rcpts, sub.data = tc.from, []string{"+15550002222@mms.example.net"}, "Subject: forged-sender\n\nx\n"
+			sub.from, sub.rcpts, sub.data = tc.from, []string{"+15550002222@mms.example.net"}, "From: "+tc.from+"\nSubject: forged-sender\n\nx\n"
 			res := s.submit(sub)
 			err := res.err
 			if err == nil && len(res.rcptErrs) == 1 {

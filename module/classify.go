@@ -51,13 +51,16 @@ func (r *Relay) classify(meta *module.MsgMetadata, h textproto.Header) *classifi
 
 // connData is what the relay keeps in a connection's ModData: the peer the
 // connection is (identified once per connection, and again if it
-// authenticates later) and the message it carries.
+// authenticates later), the account submitting on it, and the message it
+// carries.
 type connData struct {
 	mu         sync.Mutex // the checks of a stage run concurrently
 	identified bool
 	authUser   string
 	peer       *Peer
 	msg        *classified
+	account    *account // the submitting account (senders.go), for accountKey
+	accountKey string
 }
 
 // connDataMu makes getting or making a connection's connData atomic.

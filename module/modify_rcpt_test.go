@@ -20,20 +20,7 @@ func TestRewriteRcpt(t *testing.T) {
 		international_prefix 011
 		national_prefix 1
 		national_length 10
-	}
-	peer demo {
-		domains mms.peer.example
-		originator_system system-user@mms.peer.example
-		source_ip 127.0.0.1
-		send_via dummy
-	}
-	peer strict {
-		domains mms.strict.example
-		originator_system system-user@mms.strict.example
-		source_ip 127.0.0.2
-		send_via dummy
-		unserved_rcpt reject
-	}`)
+	}`+testPeers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,20 +67,7 @@ func TestRewriteRcpt(t *testing.T) {
 // name in the response (TS 23.140 §8.4.5); other domains are refused all
 // the same, and a peer with unserved_rcpt reject gets the SMTP refusals.
 func TestRewriteRcptFromPeer(t *testing.T) {
-	r, err := initRelay(t, relayBase+`
-	peer demo {
-		domains mms.peer.example
-		originator_system system-user@mms.peer.example
-		source_ip 127.0.0.1
-		send_via dummy
-	}
-	peer strict {
-		domains mms.strict.example
-		originator_system system-user@mms.strict.example
-		source_ip 127.0.0.2
-		send_via dummy
-		unserved_rcpt reject
-	}`)
+	r, err := initRelay(t, relayBase+testPeers)
 	if err != nil {
 		t.Fatal(err)
 	}

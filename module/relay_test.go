@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
 	parser "github.com/foxcpp/maddy/framework/cfgparser"
 	"github.com/foxcpp/maddy/framework/config"
 	"github.com/foxcpp/maddy/framework/module"
@@ -44,6 +45,23 @@ const relayBase = `
 	domains MMS.Example.NET. mms2.example.net
 	system_address system-user@mms.example.net
 `
+
+// testPeers are two peers: demo (127.0.0.1) and strict (127.0.0.2, with
+// unserved_rcpt reject).
+const testPeers = `
+	peer demo {
+		domains mms.peer.example
+		originator_system system-user@mms.peer.example
+		source_ip 127.0.0.1
+		send_via dummy
+	}
+	peer strict {
+		domains mms.strict.example
+		originator_system system-user@mms.strict.example
+		source_ip 127.0.0.2
+		send_via dummy
+		unserved_rcpt reject
+	}`
 
 func TestRelayConfig(t *testing.T) {
 	r, err := initRelay(t, relayBase+`
@@ -235,5 +253,46 @@ func TestRelayReference(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.cfg, err, tc.want)
 		}
+	}
+}
+
+// TestClassifiedOnce: a message is parsed once per message, whichever
+// module asks first (check.mm4, then target.mms_deliver), and anew for the
+// next message on the connection; without a connection nothing is kept.
+func TestClassifiedOnce(t *testing.T) {
+	r, err := initRelay(t, relayBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := parseHdr(t, testREQ)
+	conn := &module.ConnState{RemoteAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 1}}
+	first := r.classify(&module.MsgMetadata{ID: "m1", Conn: conn}, h)
+	if !first.MM4 || first.Msg == nil || first.Msg.TransactionID != "T1" {
+		t.Fatalf("classified %+v", first)
+	}
+	if again := r.classify(&module.MsgMetadata{ID: "m1", Conn: conn}, textproto.Header{}); again != first {
+		t.Errorf("the same message was classified again")
+	}
+	if next := r.classify(&module.MsgMetadata{ID: "m2", Conn: conn}, textproto.Header{}); next == first || next.MM4 {
+		t.Errorf("the next message on the connection got the first one's class")
+	}
+	a := r.classify(&module.MsgMetadata{ID: "m3"}, h)
+	if b := r.classify(&module.MsgMetadata{ID: "m3"}, h); a == b {
+		t.Errorf("a class was kept without a connection")
+	}
+}
+
+// TestRequestStoreName: request_store, the old name of state_store, still
+// opens the store where it says.
+func TestRequestStoreName(t *testing.T) {
+	r, err := initRelay(t, relayBase+"\nrequest_store sqlite3 legacy/requests.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(config.StateDirectory, "legacy", "requests.db")); err != nil {
+		t.Errorf("the store is not where request_store says: %v", err)
+	}
+	if c, err := r.state.ClaimTransaction(context.Background(), "p", "t"); err != nil || c.State != state.Claimed {
+		t.Errorf("claim: %+v %v", c, err)
 	}
 }

@@ -53,7 +53,27 @@ func senderError(code int, enh exterrors.EnhancedCode, msg string, err error, me
 
 // Account looks up who is submitting on meta's connection. An account the
 // senders table does not list, or lists without numbers, may not send MMs.
+// The answer is kept with the connection (modify.mms_sender and
+// target.mms_send both ask, for every message).
 func (r *Relay) Account(ctx context.Context, meta *module.MsgMetadata) (account, error) {
+	if meta.Conn == nil {
+		return r.lookupAccount(ctx, meta)
+	}
+	cd := r.connData(meta.Conn)
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
+	if cd.account != nil && cd.accountKey == senderKey(meta.Conn) {
+		return *cd.account, nil
+	}
+	acc, err := r.lookupAccount(ctx, meta)
+	if err == nil {
+		cd.account, cd.accountKey = &acc, acc.Key
+	}
+	return acc, err
+}
+
+// lookupAccount is Account without the connection's memory.
+func (r *Relay) lookupAccount(ctx context.Context, meta *module.MsgMetadata) (account, error) {
 	key := senderKey(meta.Conn)
 	if key == "" {
 		return account{}, senderError(530, exterrors.EnhancedCode{5, 7, 0}, "Authentication required to send MMS", nil, meta)

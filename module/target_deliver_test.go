@@ -94,20 +94,7 @@ func newDeliverFixture(t *testing.T) *deliverFixture {
 		country_code 1
 		national_length 10
 		national_prefix 1
-	}
-	peer demo {
-		domains mms.peer.example
-		originator_system system-user@mms.peer.example
-		source_ip 127.0.0.1
-		send_via dummy
-	}
-	peer strict {
-		domains mms.strict.example
-		originator_system system-user@mms.strict.example
-		source_ip 127.0.0.2
-		send_via dummy
-		unserved_rcpt reject
-	}`)
+	}`+testPeers)
 	if err != nil {
 		t.Fatal(err)
 	}

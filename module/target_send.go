@@ -398,12 +398,7 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 	}
 	d.reqs = nil
 	if len(d.tooLarge) != 0 {
-		bounce, err := d.t.relay.tracker.Bounce(ctx, d.notify, d.origHeader, d.tooLarge)
-		if err == nil && bounce != nil {
-			if err = bounce.Commit(ctx); err != nil {
-				bounce.Abort(ctx)
-			}
-		}
+		err := d.t.relay.tracker.sendBounce(ctx, d.notify, d.origHeader, d.tooLarge)
 		if err != nil && !done {
 			// The DSN is all this mail became: the client tries again.
 			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the delivery report, try again later", err), true)

@@ -194,9 +194,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// commit records the response, then releases the DSN when it names
-// exactly the recipients this response resolved (another session may have
-// resolved some meanwhile: then a DSN for the others is sent instead).
+// commit records the response, then settles the DSN prepared for it.
 func (p *resolution) commit(ctx context.Context) error {
 	t := p.t
 	out, err := t.store.Resolve(ctx, p.res)
@@ -211,17 +209,8 @@ func (p *resolution) commit(ctx context.Context) error {
 			failed = append(failed, rc)
 		}
 	}
-	switch {
-	case len(failed) == 0:
-		p.abort(ctx)
-	case p.bounce != nil && equalSets(state.Numbers(failed), p.bounced):
-		if err := p.bounce.Commit(ctx); err != nil {
-			t.log.Error("DSN for a refused MM could not be queued", err, "to", p.req.NotifyTo, "transaction_id", p.req.TransactionID)
-		}
-	default:
-		p.abort(ctx)
-		t.bounceNow(ctx, p.req, t.relay.Peer(p.req.Peer), failed)
-	}
+	t.settle(ctx, "a refused MM", p.req, p.bounce, p.bounced, failed, true)
+	p.bounce = nil
 	return nil
 }
 
@@ -256,21 +245,32 @@ func equalSets(a, b []string) bool {
 	return true
 }
 
-// bounceNow sends a DSN for failed recipients of req right away (best
-// effort: logged when it cannot be queued).
-func (t *Tracker) bounceNow(ctx context.Context, req state.Request, peer *Peer, failed []state.Recipient) {
+// settle finishes a DSN prepared before a change of state: it is committed
+// when the change failed exactly the recipients it names (prepared);
+// otherwise it is dropped and, when tell is set and some recipients did
+// fail (another session answered some meanwhile), a DSN for those is sent
+// now. Failures are logged: the change of state is made already.
+func (t *Tracker) settle(ctx context.Context, what string, req state.Request, bounce module.Delivery, prepared []string, failed []state.Recipient, tell bool) {
+	if bounce != nil && len(failed) != 0 && equalSets(state.Numbers(failed), prepared) {
+		if err := bounce.Commit(ctx); err != nil {
+			bounce.Abort(ctx)
+			t.log.Error("DSN for "+what+" could not be queued", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
+		}
+		return
+	}
+	if bounce != nil {
+		bounce.Abort(ctx)
+	}
+	if !tell || len(failed) == 0 {
+		return
+	}
+	peer := t.relay.Peer(req.Peer)
 	var failures []failure
 	for _, rc := range failed {
 		failures = append(failures, failure{number: rc.Number, status: mmsmap.ParseRequestStatus(rc.Status), text: rc.StatusText, peer: peer})
 	}
-	d, err := t.Bounce(ctx, req.NotifyTo, originalHeader(req.RFC822MessageID, req.Subject), failures)
-	if err == nil && d != nil {
-		if err = d.Commit(ctx); err != nil {
-			d.Abort(ctx)
-		}
-	}
-	if err != nil {
-		t.log.Error("DSN for an MM could not be queued", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
+	if err := t.sendBounce(ctx, req.NotifyTo, originalHeader(req.RFC822MessageID, req.Subject), failures); err != nil {
+		t.log.Error("DSN for "+what+" could not be queued", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
 	}
 }
 
@@ -377,17 +377,7 @@ func (t *Tracker) timedOut(ctx context.Context, req state.Request) {
 	}
 	t.resolved(req.Peer, req.TransactionID, out, res)
 	t.log.Msg("no MM4 response in time", "peer", req.Peer, "transaction_id", req.TransactionID, "action", t.action)
-	switch {
-	case bounce != nil && equalSets(state.Numbers(out.Recipients), state.Numbers(pending)):
-		if err := bounce.Commit(ctx); err != nil {
-			bounce.Abort(ctx)
-			t.log.Error("DSN for an unanswered MM could not be queued", err, "to", req.NotifyTo, "transaction_id", req.TransactionID)
-		}
-	case bounce != nil:
-		// Some recipients were answered meanwhile: a DSN for the others.
-		bounce.Abort(ctx)
-		t.bounceNow(ctx, out.Request, peer, out.Recipients)
-	}
+	t.settle(ctx, "an unanswered MM", out.Request, bounce, state.Numbers(pending), out.Recipients, t.action != "ignore")
 }
 
 // canResend reports whether req can be sent again exactly as it was: its
@@ -453,6 +443,19 @@ func originalHeader(rfc822ID, subject string) textproto.Header {
 // CanBounce reports whether a DSN to "to" can be made: there is an
 // address and a dsn_via.
 func (t *Tracker) CanBounce(to string) bool { return to != "" && t.dsnVia != nil }
+
+// sendBounce is Bounce, committed at once.
+func (t *Tracker) sendBounce(ctx context.Context, to string, orig textproto.Header, failures []failure) error {
+	d, err := t.Bounce(ctx, to, orig, failures)
+	if err != nil || d == nil {
+		return err
+	}
+	if err := d.Commit(ctx); err != nil {
+		d.Abort(ctx)
+		return err
+	}
+	return nil
+}
 
 // Bounce builds a DSN (RFC 3464) telling to that an MM of theirs did not
 // reach the failures and hands it to dsn_via uncommitted, for the caller

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/msgtest"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
 )
@@ -60,46 +60,11 @@ func fwdOptions() ForwardOptions {
 	}
 }
 
-// fwdHeader reads a header written with LF line ends.
-func fwdHeader(t testing.TB, s string) textproto.Header {
-	t.Helper()
-	s = strings.ReplaceAll(s, "\n", "\r\n") + "\r\n"
-	h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(s)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
-// fwdSplit splits a message into its header and body.
-func fwdSplit(t testing.TB, msg []byte) (textproto.Header, []byte) {
-	t.Helper()
-	br := bufio.NewReader(bytes.NewReader(msg))
-	h, err := textproto.ReadHeader(br)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(br)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h, body
-}
-
-func fwdHeaderBytes(t testing.TB, h textproto.Header) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := textproto.WriteHeader(&b, h); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
 // fwdConvert runs the whole outbound path on a mail: NewForwardRequest, then sevenbit.Body. It returns
 // the request and the message to send (header and body).
 func fwdConvert(t testing.TB, mail []byte, o ForwardOptions) (*ForwardRequest, []byte) {
 	t.Helper()
-	h, body := fwdSplit(t, mail)
+	h, body := msgtest.Split(t, mail)
 	req, err := NewForwardRequest(h, o)
 	if err != nil {
 		t.Fatalf("NewForwardRequest: %v", err)
@@ -109,7 +74,7 @@ func fwdConvert(t testing.TB, mail []byte, o ForwardOptions) (*ForwardRequest, [
 	if err != nil {
 		t.Fatalf("sevenbit.Body: %v", err)
 	}
-	return req, append([]byte(fwdHeaderBytes(t, hdr)), out.Bytes()...)
+	return req, append([]byte(msgtest.Text(t, hdr)), out.Bytes()...)
 }
 
 // fwdTranscript writes an envelope and message as an SMTP transaction (TS 23.140 §8.4.5).
@@ -175,7 +140,7 @@ func TestForwardGolden(t *testing.T) {
 			if i := bytes.IndexFunc(msg, func(r rune) bool { return r >= 0x80 || r == 0 }); i >= 0 {
 				t.Errorf("message is not 7-bit at offset %d", i)
 			}
-			reqHeader, _ := fwdSplit(t, msg)
+			reqHeader, _ := msgtest.Split(t, msg)
 			if _, err := mm4.Parse(reqHeader); err != nil {
 				t.Errorf("Parse(REQ): %v", err)
 			}
@@ -186,7 +151,7 @@ func TestForwardGolden(t *testing.T) {
 // TestForwardHeaderOrder checks the exact field names and order of a REQ, independently of the
 // golden files (TS 23.140 §8.4.1, §8.4.4).
 func TestForwardHeaderOrder(t *testing.T) {
-	mail := fwdHeader(t, `Received: from x by y; Tue, 01 Jul 2025 09:00:00 +0000
+	mail := msgtest.Header(t, `Received: from x by y; Tue, 01 Jul 2025 09:00:00 +0000
 Content-Type: text/plain; charset=us-ascii
 From: Alice <+15550001111@mms.example.net>
 X-Mailer: Example
@@ -214,7 +179,7 @@ Content-ID: <body@client.example>`)
 	if strings.Join(names, "|") != strings.Join(want, "|") {
 		t.Errorf("field order\n got %q\nwant %q", names, want)
 	}
-	text := fwdHeaderBytes(t, req.Header)
+	text := msgtest.Text(t, req.Header)
 	for _, line := range []string{
 		"X-Mms-3GPP-MMS-Version: 6.10.0\r\n",
 		"X-Mms-Message-Type: MM4_forward.REQ\r\n",
@@ -284,7 +249,7 @@ func TestForwardMapping(t *testing.T) {
 			}
 			o := fwdOptions()
 			o.DeliveryReport = tc.deliveryReport
-			req, err := NewForwardRequest(fwdHeader(t, src), o)
+			req, err := NewForwardRequest(msgtest.Header(t, src), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -296,7 +261,7 @@ func TestForwardMapping(t *testing.T) {
 				t.Errorf("Priority, ReadReply, DeliveryReport = %q, %v, %v; want %q, %v, %v",
 					m.Priority, m.ReadReply, m.DeliveryReport, tc.priority, tc.readReply, tc.deliveryReport)
 			}
-			text := strings.ToLower(fwdHeaderBytes(t, req.Header))
+			text := strings.ToLower(msgtest.Text(t, req.Header))
 			for _, gone := range []string{"\nimportance:", "\nx-priority:", "\ndisposition-notification-to:"} {
 				if strings.Contains(text, gone) {
 					t.Errorf("REQ keeps %q", gone)
@@ -379,7 +344,7 @@ func TestForwardRecipients(t *testing.T) {
 			for _, r := range tc.recipients {
 				o.Recipients = append(o.Recipients, fwdNumber(r))
 			}
-			req, err := NewForwardRequest(fwdHeader(t, "From: x <+15550001111@mms.example.net>\n"+tc.fields), o)
+			req, err := NewForwardRequest(msgtest.Header(t, "From: x <+15550001111@mms.example.net>\n"+tc.fields), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -392,7 +357,7 @@ func TestForwardRecipients(t *testing.T) {
 			if strings.Join(req.RcptTo, " ") != strings.Join(tc.wantRcpt, " ") {
 				t.Errorf("RcptTo = %q\n want %q", req.RcptTo, tc.wantRcpt)
 			}
-			text := fwdHeaderBytes(t, req.Header)
+			text := msgtest.Text(t, req.Header)
 			if strings.Contains(strings.ToLower(text), "bcc") || strings.Contains(text, "9999") && !strings.Contains(tc.wantTo, "9999") {
 				t.Errorf("a Bcc recipient leaks into the header:\n%s", text)
 			}
@@ -405,7 +370,7 @@ func TestForwardRecipients(t *testing.T) {
 
 // TestForwardKeptFields checks the allow-list: what is kept, dropped and rewritten.
 func TestForwardKeptFields(t *testing.T) {
-	mail := fwdHeader(t, `Return-Path: <x@y.example>
+	mail := msgtest.Header(t, `Return-Path: <x@y.example>
 Received: from a by b; Tue, 01 Jul 2025 09:00:00 +0000
 DKIM-Signature: v=1; d=example.com; b=abc
 ARC-Seal: i=1; cv=none
@@ -436,7 +401,7 @@ Sensitivity: Company-Confidential`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := fwdHeaderBytes(t, req.Header)
+	text := msgtest.Text(t, req.Header)
 	for _, gone := range []string{"Return-Path", "Received", "DKIM", "ARC-Seal", "Authentication-Results",
 		"MM4_forward.RES", "evil", "forged", "Bcc", "\nReply-To", "Resent", "List-Unsubscribe", "Content-Length",
 		"2.0", "Sensitivity", "x-mms-originator-r/s", "X-Mms-Originator-R/S", "9999"} {
@@ -471,7 +436,7 @@ func TestForwardDefaults(t *testing.T) {
 		if fields != "" {
 			src += "\n" + fields
 		}
-		req, err := NewForwardRequest(fwdHeader(t, src), fwdOptions())
+		req, err := NewForwardRequest(msgtest.Header(t, src), fwdOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -487,7 +452,7 @@ func TestForwardDefaults(t *testing.T) {
 	o.Now = time.Time{}
 	o.AckRequest = false
 	o.OriginatorSystem = ""
-	req, err := NewForwardRequest(fwdHeader(t, "To: +4915112345678@x.example"), o)
+	req, err := NewForwardRequest(msgtest.Header(t, "To: +4915112345678@x.example"), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +480,7 @@ func TestForwardSubject(t *testing.T) {
 		{"not UTF-8", "caf\xe9", "=?unknown-8bit?q?caf=E9?="},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := NewForwardRequest(fwdHeader(t, "To: +4915112345678@x.example\nSubject: "+tc.in), fwdOptions())
+			req, err := NewForwardRequest(msgtest.Header(t, "To: +4915112345678@x.example\nSubject: "+tc.in), fwdOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -633,11 +598,11 @@ func TestForwardHostileScale(t *testing.T) {
 	o := fwdOptions()
 	o.Recipients = numbers(10000)
 	start := time.Now()
-	if _, err := NewForwardRequest(fwdHeader(t, "To: +4915112345678@x.example"), o); err == nil {
+	if _, err := NewForwardRequest(msgtest.Header(t, "To: +4915112345678@x.example"), o); err == nil {
 		t.Error("10,000 recipients accepted")
 	}
 	o.Recipients = numbers(MaxForwardRecipients)
-	req, err := NewForwardRequest(fwdHeader(t, "To: +4915112345678@x.example"), o)
+	req, err := NewForwardRequest(msgtest.Header(t, "To: +4915112345678@x.example"), o)
 	if err != nil || len(req.RcptTo) != MaxForwardRecipients {
 		t.Errorf("%d recipients: err = %v", MaxForwardRecipients, err)
 	}
@@ -653,7 +618,7 @@ func TestForwardHostileScale(t *testing.T) {
 			}
 			to.WriteString("+1555" + strconv.Itoa(1000000+i) + "@mms.example.net")
 		}
-		_, err = NewForwardRequest(fwdHeader(t, to.String()), fwdOptions())
+		_, err = NewForwardRequest(msgtest.Header(t, to.String()), fwdOptions())
 		var fe *mm4.FieldError
 		if !errors.As(err, &fe) || fe.Field != "To" {
 			t.Errorf("%d To addresses: err = %v, want a *mm4.FieldError for To", n, err)
@@ -734,7 +699,7 @@ func TestForwardPython(t *testing.T) {
 			continue
 		}
 		// The leaves of forward-req-8bit.in.eml, decoded, as the file carries them.
-		_, body := fwdSplit(t, in)
+		_, body := msgtest.Split(t, in)
 		inner := bytes.Split(body, []byte("\r\n--inner"))
 		content := func(part []byte) []byte { return part[bytes.Index(part, []byte("\r\n\r\n"))+4:] }
 		sum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }

@@ -4,36 +4,15 @@
 package mm3
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"net/mail"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-message/textproto"
-
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/msgtest"
 )
-
-func mailHeader(t *testing.T, s string) textproto.Header {
-	t.Helper()
-	h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(strings.ReplaceAll(s, "\n", "\r\n") + "\r\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
-func headerText(t *testing.T, h textproto.Header) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := textproto.WriteHeader(&b, h); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 var nanp = mmsmap.NumberPlan{CountryCode: "1", InternationalPrefixes: []string{"011"}, NationalPrefixes: []string{"1"},
 	NationalLengths: []int{10}, ShortCodeMaxLength: 6, BareInternational: true}
@@ -104,11 +83,11 @@ Date: Tue, 01 Jul 2025 10:00:00 +0000`,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := ToInternetMail(mailHeader(t, tc.in), view)
+			out, err := ToInternetMail(msgtest.Header(t, tc.in), view)
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := headerText(t, out)
+			text := msgtest.Text(t, out)
 			lines := strings.Split(strings.TrimSuffix(text, "\r\n\r\n"), "\r\n")
 			i := 0
 			for _, l := range lines {
@@ -143,12 +122,12 @@ func TestToInternetMailHostile(t *testing.T) {
 	for i := 0; i < 10000; i++ {
 		to = append(to, fmt.Sprintf("+1555000%04d/TYPE=PLMN@mms.peer.example", i))
 	}
-	h := mailHeader(t, "From: +15550001111\nTo: "+strings.Join(to, ",\n ")+"\nDate: Tue, 01 Jul 2025 10:00:00 +0000")
+	h := msgtest.Header(t, "From: +15550001111\nTo: "+strings.Join(to, ",\n ")+"\nDate: Tue, 01 Jul 2025 10:00:00 +0000")
 	out, err := ToInternetMail(h, view)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mail.ReadMessage(strings.NewReader(headerText(t, out)))
+	m, err := mail.ReadMessage(strings.NewReader(msgtest.Text(t, out)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,12 +138,12 @@ func TestToInternetMailHostile(t *testing.T) {
 
 	// Non-UTF-8 and control bytes in an address field never produce a
 	// broken header.
-	h = mailHeader(t, "From: \xff\xfe <\x01a@b>\nDate: Tue, 01 Jul 2025 10:00:00 +0000")
+	h = msgtest.Header(t, "From: \xff\xfe <\x01a@b>\nDate: Tue, 01 Jul 2025 10:00:00 +0000")
 	out, err = ToInternetMail(h, view)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := headerText(t, out); strings.ContainsRune(text, 1) {
+	if text := msgtest.Text(t, out); strings.ContainsRune(text, 1) {
 		t.Errorf("control character kept: %q", text)
 	}
 }

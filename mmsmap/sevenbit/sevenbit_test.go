@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/msgtest"
 )
 
 // sbLeaf is a leaf part as a second parser sees it: media type and decoded content.
@@ -90,48 +92,13 @@ func sbWalk(ct, cte string, body io.Reader, depth int, leaves *[]sbLeaf) error {
 // turned into CRLF; the body is taken as it is) and returns the new header and the whole output.
 func sbRun(t testing.TB, header string, body []byte) (textproto.Header, []byte, error) {
 	t.Helper()
-	h := sbHeader(t, strings.TrimSuffix(header, "\n"))
+	h := msgtest.Header(t, strings.TrimSuffix(header, "\n"))
 	var out bytes.Buffer
 	nh, err := Body(h, bytes.NewReader(body), &out)
 	if err != nil {
 		return nh, nil, err
 	}
-	return nh, append([]byte(sbHeaderBytes(t, nh)), out.Bytes()...), nil
-}
-
-// sbHeader reads a header written with LF line ends.
-func sbHeader(t testing.TB, s string) textproto.Header {
-	t.Helper()
-	s = strings.ReplaceAll(s, "\n", "\r\n") + "\r\n"
-	h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(s)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
-// sbSplit splits a message into its header and body.
-func sbSplit(t testing.TB, msg []byte) (textproto.Header, []byte) {
-	t.Helper()
-	br := bufio.NewReader(bytes.NewReader(msg))
-	h, err := textproto.ReadHeader(br)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(br)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h, body
-}
-
-func sbHeaderBytes(t testing.TB, h textproto.Header) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := textproto.WriteHeader(&b, h); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+	return nh, append([]byte(msgtest.Text(t, nh)), out.Bytes()...), nil
 }
 
 // sbCRLF turns LF line ends into CRLF.
@@ -355,8 +322,8 @@ func TestBody(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := sbHeader(t, strings.TrimSuffix(tc.header, "\n"))
-			in := append([]byte(sbHeaderBytes(t, h)), tc.body...)
+			h := msgtest.Header(t, strings.TrimSuffix(tc.header, "\n"))
+			in := append([]byte(msgtest.Text(t, h)), tc.body...)
 			_, out, err := sbRun(t, tc.header, tc.body)
 			if err != nil {
 				t.Fatalf("Body: %v", err)
@@ -387,10 +354,10 @@ func TestBody(t *testing.T) {
 				}
 			}
 			// Idempotent: the output is 7-bit, so it comes out of a second pass unchanged.
-			h2, body2 := sbSplit(t, out)
+			h2, body2 := msgtest.Split(t, out)
 			var again bytes.Buffer
 			nh2, err := Body(h2, bytes.NewReader(body2), &again)
-			if err != nil || sbHeaderBytes(t, nh2)+again.String() != string(out) {
+			if err != nil || msgtest.Text(t, nh2)+again.String() != string(out) {
 				t.Errorf("second pass: err = %v, changed = %v", err, err == nil)
 			}
 		})
@@ -400,13 +367,13 @@ func TestBody(t *testing.T) {
 // TestBodyHeaderUntouched checks that the caller's header is not modified and that an
 // unchanged header is returned as it is.
 func TestBodyHeaderUntouched(t *testing.T) {
-	h := sbHeader(t, "Content-Type: text/plain\nContent-Transfer-Encoding: 8bit")
-	before := sbHeaderBytes(t, h)
+	h := msgtest.Header(t, "Content-Type: text/plain\nContent-Transfer-Encoding: 8bit")
+	before := msgtest.Text(t, h)
 	nh, err := Body(h, strings.NewReader("é"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sbHeaderBytes(t, h) != before {
+	if msgtest.Text(t, h) != before {
 		t.Error("the caller's header was modified")
 	}
 	if nh.Get("Content-Transfer-Encoding") != "base64" {
@@ -492,7 +459,7 @@ func TestBodyErrors(t *testing.T) {
 		}
 	})
 	t.Run("part too large", func(t *testing.T) {
-		h := sbHeader(t, "Content-Type: application/octet-stream")
+		h := msgtest.Header(t, "Content-Type: application/octet-stream")
 		body := io.LimitReader(sbRepeat('a'), MaxBufferedPart+1)
 		var me *MIMEError
 		if _, err := Body(h, body, io.Discard); !errors.As(err, &me) {
@@ -500,7 +467,7 @@ func TestBodyErrors(t *testing.T) {
 		}
 	})
 	t.Run("read error", func(t *testing.T) {
-		h := sbHeader(t, "Content-Type: multipart/mixed; boundary=x")
+		h := msgtest.Header(t, "Content-Type: multipart/mixed; boundary=x")
 		boom := errors.New("boom")
 		r := io.MultiReader(strings.NewReader("--x\r\nContent-Type: text/plain\r\n\r\nabc"), sbErrReader{boom})
 		if _, err := Body(h, r, io.Discard); !errors.Is(err, boom) {
@@ -508,7 +475,7 @@ func TestBodyErrors(t *testing.T) {
 		}
 	})
 	t.Run("write error", func(t *testing.T) {
-		h := sbHeader(t, "Content-Type: text/plain")
+		h := msgtest.Header(t, "Content-Type: text/plain")
 		boom := errors.New("boom")
 		if _, err := Body(h, strings.NewReader("abc"), sbErrWriter{boom}); !errors.Is(err, boom) {
 			t.Errorf("err = %v", err)
