@@ -1,0 +1,1 @@
+au BufNewFile,BufRead /etc/maddy/*,maddy.conf setf maddy-conf

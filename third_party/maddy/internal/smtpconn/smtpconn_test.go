@@ -1,0 +1,41 @@
+/*
+Maddy Mail Server - Composable all-in-one email server.
+Copyright © 2019-2020 Max Mazurov <fox.cpp@disroot.org>, Maddy Mail Server contributors
+
+This program is free software: you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation, either version 3 of the License, or
+(at your option) any later version.
+
+This program is distributed in the hope that it will be useful,
+but WITHOUT ANY WARRANTY; without even the implied warranty of
+MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+GNU General Public License for more details.
+
+You should have received a copy of the GNU General Public License
+along with this program.  If not, see <https://www.gnu.org/licenses/>.
+*/
+
+package smtpconn
+
+import (
+	"flag"
+	"math/rand"
+	"os"
+	"strconv"
+	"testing"
+)
+
+var testPort string
+
+func TestMain(m *testing.M) {
+	remoteSmtpPort := flag.String("test.smtpport", "random", "(maddy) SMTP port to use for connections in tests")
+	flag.Parse()
+
+	if *remoteSmtpPort == "random" {
+		*remoteSmtpPort = strconv.Itoa(rand.Intn(65536-10000) + 10000)
+	}
+
+	testPort = *remoteSmtpPort
+	os.Exit(m.Run())
+}
