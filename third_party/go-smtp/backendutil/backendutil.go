@@ -1,0 +1,2 @@
+// Package backendutil provide utilities to implement SMTP backends.
+package backendutil
