@@ -915,6 +915,11 @@ func (c *Conn) handleData(arg string) {
 		return
 	}
 
+	// A line over the limit in message data fails the transaction; the
+	// session sees the start of that line first, to say which it was.
+	c.lineLimitReader.HandOnPrefix = true
+	defer func() { c.lineLimitReader.HandOnPrefix = false }()
+
 	r := newDataReader(c)
 	code, enhancedCode, msg := dataErrorToStatus(c.Session().Data(r))
 	r.limited = false

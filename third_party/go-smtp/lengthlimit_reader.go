@@ -14,6 +14,11 @@ var ErrTooLongLine = errors.New("smtp: too long a line in input stream")
 type lineLimitReader struct {
 	R         io.Reader
 	LineLimit int
+	// HandOnPrefix makes Read return the octets before the first one over
+	// the limit (the start of the long line included) before it returns
+	// ErrTooLongLine, so that a reader of message data can tell which
+	// line was too long.
+	HandOnPrefix bool
 
 	curLineLength int
 }
@@ -32,13 +37,17 @@ func (r *lineLimitReader) Read(b []byte) (int, error) {
 		return n, nil
 	}
 
-	for _, chr := range b[:n] {
+	for i, chr := range b[:n] {
 		if chr == '\n' {
 			r.curLineLength = 0
 		}
 		r.curLineLength++
 
 		if r.curLineLength > r.LineLimit {
+			if r.HandOnPrefix {
+				// The next Read returns ErrTooLongLine.
+				return i, nil
+			}
 			return 0, ErrTooLongLine
 		}
 	}

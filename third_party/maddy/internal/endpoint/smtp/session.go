@@ -430,17 +430,19 @@ func (s *Session) Logout() error {
 }
 
 func (s *Session) prepareBody(r io.Reader) (textproto.Header, buffer.Buffer, error) {
-	limitr := limitReader(r, s.endp.maxHeaderBytes, &exterrors.SMTPError{
+	tracker := newLineTracker(r)
+	limitr := limitReader(tracker, s.endp.maxHeaderBytes, &exterrors.SMTPError{
 		Code:         552,
 		EnhancedCode: exterrors.EnhancedCode{5, 3, 4},
-		Message:      "Message header size exceeds limit",
+		Message:      fmt.Sprintf("Message header size exceeds limit (%d bytes)", s.endp.maxHeaderBytes),
 	})
 
 	bufr := bufio.NewReader(limitr)
 	header, err := textproto.ReadHeader(bufr)
 	if err != nil {
-		return textproto.Header{}, nil, fmt.Errorf("I/O error while parsing header: %w", err)
+		return textproto.Header{}, nil, s.dataError(fmt.Errorf("I/O error while parsing header: %w", err), tracker)
 	}
+	tracker.Enabled = false
 
 	if s.endp.submission {
 		// The MsgMetadata is passed by pointer all the way down.
@@ -454,7 +456,7 @@ func (s *Session) prepareBody(r io.Reader) (textproto.Header, buffer.Buffer, err
 
 	buf, err := s.endp.buffer(bufr)
 	if err != nil {
-		return textproto.Header{}, nil, fmt.Errorf("I/O error while writing buffer: %w", err)
+		return textproto.Header{}, nil, s.dataError(fmt.Errorf("I/O error while writing buffer: %w", err), tracker)
 	}
 
 	return header, buf, nil
@@ -621,7 +623,8 @@ func (endp *Endpoint) wrapErr(msgId string, mangleUTF8 bool, command string, err
 		res.Message = ctxMsg
 	}
 
-	if smtpErr, ok := err.(*smtp.SMTPError); ok {
+	var smtpErr *smtp.SMTPError
+	if _, annotated := ctxInfo["smtp_code"]; !annotated && errors.As(err, &smtpErr) {
 		endp.Log.Printf("plain SMTP error returned, this is deprecated")
 		res.Code = smtpErr.Code
 		res.EnhancedCode = smtpErr.EnhancedCode

@@ -713,7 +713,43 @@ func (q *Queue) readDiskQueue() error {
 		q.Log.Printf("loaded %d saved queue entries", loadedCount)
 	}
 
+	q.removeInterrupted(dirInfo)
+
 	return nil
+}
+
+// removeInterrupted removes what transactions interrupted by a crash left
+// behind: ID.header and ID.body are written before ID.meta, and ID.meta is
+// written as ID.meta.new and renamed, so a header or body without its meta
+// file, or a meta.new file, belongs to a message that was never accepted.
+// It runs before the queue takes new messages.
+func (q *Queue) removeInterrupted(dirInfo []os.DirEntry) {
+	hasMeta := make(map[string]bool)
+	for _, entry := range dirInfo {
+		if name := entry.Name(); !entry.IsDir() && strings.HasSuffix(name, ".meta") {
+			hasMeta[strings.TrimSuffix(name, ".meta")] = true
+		}
+	}
+	for _, entry := range dirInfo {
+		name := entry.Name()
+		if entry.IsDir() {
+			continue
+		}
+		switch ext := filepath.Ext(name); {
+		case strings.HasSuffix(name, ".meta.new"):
+		case ext == ".header" || ext == ".body":
+			if hasMeta[strings.TrimSuffix(name, ext)] {
+				continue
+			}
+		default:
+			continue
+		}
+		if err := os.Remove(filepath.Join(q.location, name)); err != nil && !os.IsNotExist(err) {
+			q.Log.Error("failed to remove a file left by an interrupted transaction", err, "file", name)
+			continue
+		}
+		q.Log.Printf("removed %s, left by an interrupted transaction", name)
+	}
 }
 
 func (q *Queue) storeNewMessage(meta *QueueMetadata, header textproto.Header, body buffer.Buffer) (buffer.Buffer, error) {

@@ -550,7 +550,6 @@ func TestQueueDelivery_DeserlizationCleanUp(t *testing.T) {
 	}
 
 	t.Run("NoMeta", func(t *testing.T) {
-		t.Skip("Not implemented")
 		test(t, ".meta")
 	})
 	t.Run("NoBody", func(t *testing.T) {
@@ -559,6 +558,35 @@ func TestQueueDelivery_DeserlizationCleanUp(t *testing.T) {
 	t.Run("NoHeader", func(t *testing.T) {
 		test(t, ".header")
 	})
+}
+
+func TestQueueDelivery_InterruptedTransactionCleanUp(t *testing.T) {
+	t.Parallel()
+
+	dir := t.TempDir()
+	// What a crash in the middle of storeNewMessage or
+	// updateMetadataOnDisk leaves behind.
+	for _, name := range []string{"a1.header", "a1.body", "b2.header", "c3.meta.new", "c3.meta_broken"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dt := unreliableTarget{committed: make(chan testutils.Msg, 10)}
+	q := newTestQueueDir(t, &dt, dir)
+	q.Close()
+
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	// A broken meta file is kept for the administrator to look at.
+	if len(left) != 1 || left[0] != "c3.meta_broken" {
+		t.Fatalf("left in the queue directory: %v", left)
+	}
 }
 
 func TestQueueDelivery_AbortIfNoRecipients(t *testing.T) {

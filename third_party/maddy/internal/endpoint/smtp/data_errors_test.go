@@ -1,0 +1,82 @@
+/*
+Maddy Mail Server - Composable all-in-one email server.
+Copyright © 2019-2020 Max Mazurov <fox.cpp@disroot.org>, Maddy Mail Server contributors
+
+This program is free software: you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation, either version 3 of the License, or
+(at your option) any later version.
+
+This program is distributed in the hope that it will be useful,
+but WITHOUT ANY WARRANTY; without even the implied warranty of
+MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+GNU General Public License for more details.
+
+You should have received a copy of the GNU General Public License
+along with this program.  If not, see <https://www.gnu.org/licenses/>.
+*/
+
+package smtp
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+	"github.com/foxcpp/maddy/framework/config"
+	"github.com/foxcpp/maddy/internal/testutils"
+)
+
+func TestSMTPDelivery_DataErrors(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	cases := []struct {
+		name     string
+		msg      string
+		code     int
+		enhanced smtp.EnhancedCode
+		words    []string
+	}{
+		{"long header line", "Subject: " + long + "\r\n\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Header field Subject", "4000"}},
+		{"long folded line", "To: a@example.org,\r\n " + long + "\r\n\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Header field To", "4000"}},
+		{"long line after many", strings.Repeat("X-Pad: "+strings.Repeat("p", 900)+"\r\n", 20) + "X-Long-Id: " + long + "\r\n\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Header field X-Long-Id"}},
+		{"hostile field name", "Sub\x1bject\x7f: " + long + "\r\n\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Sub?ject?"}},
+		{"long body line", "Subject: hi\r\n\r\n" + long + "\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Message body", "4000"}},
+		{"too big", "Subject: hi\r\n\r\n" + strings.Repeat(strings.Repeat("b", 70)+"\r\n", 2000), 552, smtp.EnhancedCode{5, 3, 4}, []string{"limit is 102400 bytes"}},
+		{"header too big", strings.Repeat("X-Pad: "+strings.Repeat("p", 900)+"\r\n", 60) + "\r\nbody\r\n", 552, smtp.EnhancedCode{5, 3, 4}, []string{"Message header", "51200"}},
+		{"malformed header", "Subject: hi\r\nno colon here\r\n\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Malformed message header"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tgt := testutils.Target{}
+			endp := testEndpoint(t, "smtp", nil, &tgt, nil, []config.Node{
+				{Name: "max_message_size", Args: []string{"100K"}},
+				{Name: "max_header_size", Args: []string{"50K"}},
+			})
+			defer endp.Close()
+
+			cl, err := smtp.Dial("127.0.0.1:" + testPort)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+
+			err = submitMsg(t, cl, "sender@example.org", []string{"rcpt@example.com"}, c.msg)
+			var smtpErr *smtp.SMTPError
+			if !errors.As(err, &smtpErr) {
+				t.Fatalf("got %v, want an SMTP error", err)
+			}
+			if smtpErr.Code != c.code || smtpErr.EnhancedCode != c.enhanced {
+				t.Errorf("got %d %v %q, want %d %v", smtpErr.Code, smtpErr.EnhancedCode, smtpErr.Message, c.code, c.enhanced)
+			}
+			for _, w := range c.words {
+				if !strings.Contains(smtpErr.Message, w) {
+					t.Errorf("reply %q does not say %q", smtpErr.Message, w)
+				}
+			}
+			if len(tgt.Messages) != 0 {
+				t.Errorf("message delivered")
+			}
+		})
+	}
+}
