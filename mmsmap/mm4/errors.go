@@ -44,5 +44,14 @@ func (e *FieldError) Unanswerable() bool {
 	return e != nil && (e.Field == HdrMessageType || e.Field == HdrTransactionID)
 }
 
+// MaxIDLength bounds X-Mms-Transaction-ID and X-Mms-Message-ID, in octets as received (quotes
+// included). TS 23.140 §8.4 sets no length; real MMSCs write IDs of a few dozen characters (the
+// longest in the corpus of real MM4 traffic this package is tested against is under 60). A
+// receiver remembers both IDs, the transaction ID to drop duplicates and the message ID to match
+// reports, so a hostile peer must not choose their size. Parse refuses a longer value: a
+// transaction ID that way is unanswerable (554 5.6.0), a message ID gets
+// Error-message-format-corrupt.
+const MaxIDLength = 255
+
 // reasonTooLong is the FieldError reason for a value over its length limit.
 func reasonTooLong(limit int) string { return lex.ReasonTooLong(limit) }

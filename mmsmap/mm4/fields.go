@@ -80,7 +80,7 @@ const (
 
 // Limits on hostile input. Every value is measured before it is scanned or decoded.
 const (
-	// maxValueLength bounds every single-valued field: IDs, tokens, dates, addresses and text.
+	// maxValueLength bounds every other single-valued field: tokens, dates, addresses and text.
 	maxValueLength = lex.MaxValueLength
 	// maxListValueLength bounds one To or Cc field, which may list many recipients.
 	maxListValueLength = lex.MaxListValueLength
@@ -337,7 +337,7 @@ func textField(name string, p func(*Message) *string) *fieldSpec {
 func idField(name string, p func(*Message) (raw, bare *string)) *fieldSpec {
 	return &fieldSpec{
 		name:  name,
-		limit: maxValueLength,
+		limit: MaxIDLength,
 		decode: func(m *Message, v string) error {
 			raw, bare := p(m)
 			*raw, *bare = v, lex.UnquoteID(v)

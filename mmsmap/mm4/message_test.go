@@ -1467,13 +1467,49 @@ func TestHeaderSubjectEncoding(t *testing.T) {
 	}
 }
 
+func TestIDLengthLimit(t *testing.T) {
+	const base = "X-Mms-3GPP-MMS-Version: 6.10.0\r\nX-Mms-Message-Type: MM4_forward.REQ\r\n" +
+		"From: +15550001111/TYPE=PLMN@mms.example.com\r\nTo: +15550002222/TYPE=PLMN@mms.example.net\r\n"
+	at, over := strings.Repeat("t", MaxIDLength), strings.Repeat("t", MaxIDLength+1)
+	cases := []struct {
+		name       string
+		txid, msid string
+		field      string // the field refused, "" for none
+		partial    bool   // Parse returns the message along with the error
+	}{
+		{"both at the limit", at, at, "", true},
+		{"transaction ID over", over, "m", HdrTransactionID, false},
+		{"message ID over", "t", over, HdrMessageID, true},
+		{"quoted at the limit", `"` + at[2:] + `"`, "m", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := base + "X-Mms-Transaction-ID: " + c.txid + "\r\nX-Mms-Message-ID: " + c.msid + "\r\n\r\n"
+			m, err := Parse(readHeader(t, raw))
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != c.field || !strings.Contains(fe.Reason, "255") {
+				t.Fatalf("Parse error %v, want a FieldError on %s naming the limit", err, c.field)
+			}
+			if (m != nil) != c.partial || fe.Unanswerable() == c.partial {
+				t.Errorf("message returned: %v, unanswerable: %v", m != nil, fe.Unanswerable())
+			}
+		})
+	}
+}
+
 func TestHeaderFolding(t *testing.T) {
 	var rcpts []string
 	for i := 0; i < 40; i++ {
 		rcpts = append(rcpts, "+1555000"+strconv.Itoa(1000+i)+"/TYPE=PLMN@mms.example.com")
 	}
 	list := strings.Join(rcpts, ", ")
-	noSpace := strings.Repeat("x", 300)
+	noSpace := strings.Repeat("x", 200)
 	m := &Message{Type: ForwardReq, Version: "6.10.0", TransactionID: noSpace, MessageID: "M",
 		From: "a@example.com", To: []string{list}, StatusText: "x"}
 	h, err := m.Header()
