@@ -53,6 +53,10 @@ var (
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_requests_resolved_total",
 		Help: "MM4_forward.REQ we sent, once every recipient is answered, by peer and outcome (acknowledged, failed, timed_out)",
 	}, []string{"peer", "state"})
+	duplicateLogEntries = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "duplicate_log_entries",
+		Help: "Received MM4 transactions remembered to drop duplicates (bounded by duplicate_max_entries and duplicate_window), by relay",
+	}, []string{"relay"})
 	mm4Responses = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_queued_total",
 		Help: "MM4 RES messages handed to the outbound queue, by peer and status",
@@ -61,5 +65,5 @@ var (
 
 func init() {
 	prometheus.MustRegister(mm4Received, mm4Rejected, mm4FormatErrors, mm4IgnoredFields, mm4Unserved, mm4Duplicates,
-		mm4Reports, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses)
+		mm4Reports, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses, duplicateLogEntries)
 }

@@ -59,6 +59,9 @@ type Relay struct {
 	// its expiry), so that reports about it can be matched.
 	DuplicateWindow time.Duration
 	ReportWindow    time.Duration
+	// DuplicateMax bounds how many received transactions are remembered;
+	// beyond it the oldest are forgotten first.
+	DuplicateMax int
 
 	hostname string
 	state    state.Store
@@ -94,6 +97,7 @@ func (r *Relay) Init(cfg *config.Map) error {
 	cfg.String("default_route", false, false, "", &r.DefaultRoute)
 	modconfig.Table(cfg, "senders", false, false, nil, &r.Senders)
 	cfg.Duration("duplicate_window", false, false, 7*24*time.Hour, &r.DuplicateWindow)
+	cfg.Int("duplicate_max_entries", false, false, state.DefaultMaxTransactions, &r.DuplicateMax)
 	cfg.String("duplicate_log", false, false, "", &seenPath)
 	cfg.Duration("report_window", false, false, 7*24*time.Hour, &r.ReportWindow)
 	cfg.Custom("state_store", false, false, func() (any, error) { return []string(nil), nil }, storeDirective, &storeArgs)
@@ -160,6 +164,9 @@ func (r *Relay) check(plan numberPlanConfig) error {
 	if r.DefaultRoute != "" && r.Peer(r.DefaultRoute) == nil {
 		return fmt.Errorf("%s: default_route %s: no such peer", r.Name(), r.DefaultRoute)
 	}
+	if r.DuplicateMax <= 0 {
+		return fmt.Errorf("%s: duplicate_max_entries must be positive", r.Name())
+	}
 	if r.DuplicateWindow <= 0 || r.ReportWindow <= 0 {
 		return fmt.Errorf("%s: duplicate_window and report_window must be positive", r.Name())
 	}
@@ -208,7 +215,7 @@ func (r *Relay) openState(args []string, seenPath string, retention time.Duratio
 	host, _ := os.Hostname()
 	var err error
 	r.state, err = state.Open(ctx, state.Options{
-		Driver: driver, DSN: dsn, RequestRetention: retention,
+		Driver: driver, DSN: dsn, RequestRetention: retention, MaxTransactions: r.DuplicateMax,
 		Owner: host + ":" + config.StateDirectory + ":" + r.instName,
 	})
 	if err != nil {

@@ -282,6 +282,33 @@ func (t *Tracker) start() {
 	go t.run()
 }
 
+// startSweep sweeps once when the relay starts, so that a lowered
+// duplicate_max_entries applies at once and the metric has a value.
+func (t *Tracker) startSweep() {
+	defer func() {
+		if err := recover(); err != nil {
+			t.log.Printf("panic during the state store sweep: %v\n%s", err, debug.Stack())
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	t.sweep(ctx)
+}
+
+// sweep deletes what the state store need not keep any longer, and
+// publishes how many received transactions it remembers.
+func (t *Tracker) sweep(ctx context.Context) {
+	n, err := t.store.Sweep(ctx, time.Now())
+	if err != nil {
+		t.log.Error("cannot sweep the state store", err)
+		return
+	}
+	duplicateLogEntries.WithLabelValues(t.relay.Name()).Set(float64(n.Remembered))
+	if n.Transactions+n.Requests+n.Sent+n.Received != 0 {
+		t.log.Debugf("swept %+v", n)
+	}
+}
+
 func (t *Tracker) stop() {
 	if t.stopCh != nil {
 		close(t.stopCh)
@@ -296,6 +323,7 @@ func (t *Tracker) run() {
 	defer close(t.stopped)
 	tick := time.NewTicker(t.interval)
 	defer tick.Stop()
+	t.startSweep()
 	for {
 		select {
 		case <-t.stopCh:
@@ -314,11 +342,7 @@ func (t *Tracker) check() {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if n, err := t.store.Sweep(ctx, time.Now()); err != nil {
-		t.log.Error("cannot sweep the state store", err)
-	} else if n != (state.Swept{}) {
-		t.log.Debugf("swept %+v", n)
-	}
+	t.sweep(ctx)
 	due, err := t.store.DueRequests(ctx, time.Now(), 100, 5*time.Minute)
 	if err != nil {
 		t.log.Error("cannot read overdue MM4 requests", err)

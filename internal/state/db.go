@@ -25,13 +25,17 @@ type db struct {
 	owner     string
 	file      string // SQLite: the database file, for its claims (claims.go)
 	retention time.Duration
+	maxTx     int
 	stmts     map[string]*sql.Stmt // fixedQueries prepared, by their PostgreSQL text
 }
 
 func openSQL(ctx context.Context, opts Options) (*db, error) {
-	d := &db{owner: opts.Owner, retention: opts.RequestRetention}
+	d := &db{owner: opts.Owner, retention: opts.RequestRetention, maxTx: opts.MaxTransactions}
 	if d.retention <= 0 {
 		d.retention = 7 * 24 * time.Hour
+	}
+	if d.maxTx <= 0 {
+		d.maxTx = DefaultMaxTransactions
 	}
 	switch opts.Driver {
 	case "sqlite3", "sqlite":
@@ -140,7 +144,7 @@ func (d *db) fixedQueries() []string {
 		qPutRequest, qPutRequestRcpt, qGetRequest, qGetRequestRcpts, qResolveRcpts, qFinishRequest,
 		qSetRequestStatus, qRetry, due, qExpireRequestRcpts, qExpireRequests,
 		qPutSent, qPutSentRcpt, qGetSent, qGetSentRcpts, qReportSoleRcpt, qRecordDelivery, qRecordRead,
-		qGetReceived, qSweepTransactions, qSweepSentRcpts, qSweepSent, qSweepReceived,
+		qGetReceived, qSweepTransactions, qTrimTransactions, qCountTransactions, qSweepSentRcpts, qSweepSent, qSweepReceived,
 	}
 }
 

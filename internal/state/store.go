@@ -45,15 +45,19 @@ type Store interface {
 
 	// Sweep deletes what expired before now: remembered transactions,
 	// requests resolved before now minus the retention given at Open,
-	// and sent or received MMs past their expiry.
+	// and sent or received MMs past their expiry. It then forgets the
+	// oldest transactions beyond Options.MaxTransactions.
 	Sweep(ctx context.Context, now time.Time) (Swept, error)
 
 	Close() error
 }
 
-// Swept counts what one Sweep deleted.
+// Swept counts what one Sweep deleted, and how many received transactions
+// are remembered afterwards.
 type Swept struct {
 	Transactions, Requests, Sent, Received int
+	// Remembered is the number of received transactions kept.
+	Remembered int
 }
 
 // Options say which database to open and how this instance is known in it.
@@ -74,7 +78,16 @@ type Options struct {
 	// GetRequest, for a late duplicate response) before Sweep deletes it.
 	// Zero means seven days.
 	RequestRetention time.Duration
+	// MaxTransactions bounds how many received transactions are
+	// remembered: Sweep forgets the oldest beyond it, even before their
+	// time. Zero means DefaultMaxTransactions.
+	MaxTransactions int
 }
+
+// DefaultMaxTransactions is the default Options.MaxTransactions: a week of
+// a busy peer at more than one request a second, a few hundred megabytes of
+// store at the longest transaction IDs a peer may send.
+const DefaultMaxTransactions = 1000000
 
 // ---------------------------------------------------------------------------
 // Received transactions

@@ -517,11 +517,11 @@ var behaviours = []struct {
 		finish(t, s, Finish{Peer: "peer", TransactionID: "in", Status: "Ok", Until: now.Add(time.Hour), Received: &m})
 
 		sw, err := s.Sweep(ctx, now)
-		if err != nil || sw != (Swept{}) {
+		if err != nil || sw != (Swept{Remembered: 1}) {
 			t.Errorf("sweep now: %+v %v", sw, err)
 		}
 		sw, err = s.Sweep(ctx, now.Add(8*24*time.Hour))
-		if err != nil || sw != (Swept{Transactions: 1, Requests: 1, Sent: 2, Received: 1}) {
+		if err != nil || sw != (Swept{Transactions: 1, Requests: 1, Sent: 2, Received: 1, Remembered: 0}) {
 			t.Errorf("sweep later: %+v %v", sw, err)
 		}
 		if r := getRequest(t, s, "peer", "t1"); r.State != Pending || len(r.Recipients) != 2 {
@@ -538,6 +538,36 @@ var behaviours = []struct {
 		s.(*db).sql.QueryRow(`SELECT COUNT(*) FROM mms_sent_rcpts`).Scan(&n)
 		if n != 0 {
 			t.Errorf("%d sent recipients left", n)
+		}
+	}},
+	{"the remembered transactions are bounded by count, oldest first", func(t *testing.T, o Options) {
+		o.MaxTransactions = 3
+		s := open(t, o)
+		now := time.Now()
+		for i := 0; i < 5; i++ {
+			tx := fmt.Sprintf("t%d", i)
+			claim(t, s, "peer", tx)
+			finish(t, s, Finish{Peer: "peer", TransactionID: tx, Status: "Ok", Until: now.Add(time.Hour + time.Duration(i)*time.Second)})
+		}
+		inFlight := claim(t, s, "peer", "in-flight")
+		if inFlight.State != Claimed {
+			t.Fatalf("claim: %+v", inFlight)
+		}
+		sw, err := s.Sweep(ctx, now)
+		if err != nil || sw.Transactions != 2 {
+			t.Errorf("sweep: %+v %v, want the 2 oldest forgotten", sw, err)
+		}
+		// On PostgreSQL the claim in flight is a row too, and is kept.
+		if want := map[bool]int{false: 3, true: 4}[o.Driver == "postgres"]; sw.Remembered != want {
+			t.Errorf("remembered %d, want %d", sw.Remembered, want)
+		}
+		for i, want := range []ClaimState{Claimed, Claimed, Duplicate, Duplicate, Duplicate} {
+			if c := claim(t, s, "peer", fmt.Sprintf("t%d", i)); c.State != want {
+				t.Errorf("t%d after the sweep: %+v, want %v", i, c, want)
+			}
+		}
+		if err := s.ReleaseTransaction(ctx, "peer", "in-flight"); err != nil {
+			t.Errorf("the claim in flight was lost: %v", err)
 		}
 	}},
 }
