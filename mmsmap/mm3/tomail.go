@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
 
@@ -59,14 +60,32 @@ func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
 		case lex.ContainsFold(addressFields, key):
 			fmt.Fprintf(&out, "%s: %s\r\n", key, v.mailboxList(f.Value()))
 			continue
-		case strings.EqualFold(key, "Message-ID"):
-			hasMsgID = true
-		case strings.EqualFold(key, "Date"):
-			hasDate = true
 		}
 		raw, err := f.Raw()
 		if err != nil {
 			return textproto.Header{}, err
+		}
+		clean := !hasControlOctets(raw)
+		switch {
+		case strings.EqualFold(key, "Message-ID"):
+			// A Message-ID that is not clean UTF-8 is treated as absent
+			// (made from X-Mms-Message-ID below), as mm4.Parse does.
+			if !clean || !utf8.Valid(raw) {
+				continue
+			}
+			hasMsgID = true
+		case strings.EqualFold(key, "Date"):
+			// Likewise a Date that is not a date: the time of receipt
+			// is supplied below.
+			if _, err := lex.ParseDate(f.Value()); !clean || err != nil {
+				continue
+			}
+			hasDate = true
+		case !clean:
+			// Control octets (a bare CR, NUL, ESC, DEL …) are not
+			// stored in a mailbox: the value is written without them.
+			fmt.Fprintf(&out, "%s: %s\r\n", key, sanitizeValue(f.Value()))
+			continue
 		}
 		out.Write(raw)
 	}
@@ -135,6 +154,24 @@ func msgIDFromMMS(id, domain string) string {
 		id += "@" + domain
 	}
 	return "<" + id + ">"
+}
+
+// hasControlOctets reports whether a raw header field holds a control octet
+// other than HTAB and the line ends of its lines and folds (CRLF, or LF as
+// some peers write them): NUL, a bare CR, ESC, DEL and the like (RFC 5322
+// §2.2 allows none of them).
+func hasControlOctets(raw []byte) bool {
+	for i, c := range raw {
+		switch {
+		case c == '\r':
+			if i+1 == len(raw) || raw[i+1] != '\n' {
+				return true
+			}
+		case c < ' ' && c != '\t' && c != '\n', c == 0x7f:
+			return true
+		}
+	}
+	return false
 }
 
 // sanitizeValue drops control characters from a header value (a folded

@@ -4,10 +4,13 @@
 package mm3
 
 import (
+	"bufio"
 	"fmt"
 	"net/mail"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-message/textproto"
 	"time"
 
 	"github.com/maddy-mms/maddy-mms/mmsmap"
@@ -145,5 +148,39 @@ func TestToInternetMailHostile(t *testing.T) {
 	}
 	if text := msgtest.Text(t, out); strings.ContainsRune(text, 1) {
 		t.Errorf("control character kept: %q", text)
+	}
+}
+
+func TestToInternetMailControlOctets(t *testing.T) {
+	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	for _, bad := range []string{"\r", "\x00", "\x1b", "\x7f"} {
+		for _, eol := range []string{"\r\n", "\n"} {
+			raw := "X-Mms-Message-ID: \"m1\"" + eol +
+				"Subject: he" + bad + "llo" + eol +
+				"Date: Tue, 01 Jul 202" + bad + "5 10:00:00 +0000" + eol +
+				"Message-ID: <x" + bad + "@peer.example>" + eol +
+				"Keywords: fine" + eol + eol
+			h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(raw)))
+			if err != nil {
+				t.Fatalf("%q: %v", bad, err)
+			}
+			out, err := ToInternetMail(h, MailView{Domain: "mms.example.net", Now: now})
+			if err != nil {
+				t.Fatalf("%q: %v", bad, err)
+			}
+			var b strings.Builder
+			if err := textproto.WriteHeader(&b, out); err != nil {
+				t.Fatal(err)
+			}
+			got := b.String()
+			if strings.Contains(strings.ReplaceAll(got, "\r\n", ""), bad) {
+				t.Errorf("%q (eol %q) kept: %q", bad, eol, got)
+			}
+			for _, want := range []string{"Subject: hello\r\n", "Date: Fri, 02 Jan 2026 03:04:05 +0000\r\n", "Message-ID: <m1@mms.example.net>\r\n", "Keywords: fine\r\n"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("%q (eol %q): %q lacks %q", bad, eol, got, want)
+				}
+			}
+		}
 	}
 }

@@ -98,7 +98,7 @@ const reasonMissing = lex.ReasonMissing
 type fieldSpec struct {
 	name   string // exact TS 23.140 spelling
 	limit  int    // maximum value length in bytes
-	text   bool   // free text: any octets but CR, LF and NUL; otherwise the value must also be UTF-8
+	text   bool   // free text: any octets but CR, LF and NUL; otherwise the value must also be UTF-8 without control characters
 	repeat bool   // every occurrence is kept (To, Cc); otherwise the first wins
 	// decode stores the trimmed, checked value v in m or returns the reason it is bad;
 	// nil for a field that is written but not read (MIME-Version).
@@ -120,8 +120,15 @@ func (f *fieldSpec) apply(m *Message, v string) error {
 	if strings.ContainsAny(v, "\r\n\x00") {
 		return &FieldError{Field: f.name, Value: v, Reason: "contains CR, LF or NUL"}
 	}
-	if !f.text && !utf8.ValidString(v) {
-		return &FieldError{Field: f.name, Value: v, Reason: "not valid UTF-8"}
+	if !f.text {
+		if !utf8.ValidString(v) {
+			return &FieldError{Field: f.name, Value: v, Reason: "not valid UTF-8"}
+		}
+		// IDs, tokens and addresses are echoed in responses and written
+		// into mailboxes: no control characters (ESC, DEL, …) either.
+		if i := strings.IndexFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }); i >= 0 {
+			return &FieldError{Field: f.name, Value: v, Reason: "contains a control character " + lex.DescribeByte(v[i])}
+		}
 	}
 	if f.decode == nil {
 		return nil

@@ -1919,3 +1919,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestControlCharactersRefused(t *testing.T) {
+	fields := map[string]string{
+		HdrTransactionID: `"t1"`, HdrMessageID: `"m1"`,
+		"From": "+15550001111/TYPE=PLMN@mms.example.com", "To": "+15550002222/TYPE=PLMN@mms.example.net",
+	}
+	for _, field := range []string{HdrTransactionID, HdrMessageID, "From", "To"} {
+		for _, c := range []string{"\x1b", "\x7f", "\x01"} {
+			var b strings.Builder
+			b.WriteString("X-Mms-3GPP-MMS-Version: 6.10.0\r\nX-Mms-Message-Type: MM4_forward.REQ\r\n")
+			for _, k := range []string{HdrTransactionID, HdrMessageID, "From", "To"} {
+				v := fields[k]
+				if k == field {
+					v = v[:3] + c + v[3:]
+				}
+				b.WriteString(k + ": " + v + "\r\n")
+			}
+			b.WriteString("\r\n")
+			m, err := Parse(readHeader(t, b.String()))
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != field || !strings.Contains(fe.Reason, "control character") {
+				t.Errorf("%s with %q: %v, want a FieldError on it", field, c, err)
+				continue
+			}
+			if unanswerable := field == HdrTransactionID; fe.Unanswerable() != unanswerable || (m == nil) != unanswerable {
+				t.Errorf("%s with %q: unanswerable %v, message %v", field, c, fe.Unanswerable(), m != nil)
+			}
+		}
+	}
+}
