@@ -75,10 +75,15 @@ func BufferInFile(r io.Reader, dir string) (Buffer, error) {
 		return nil, fmt.Errorf("buffer: failed to create file: %v", err)
 	}
 	if _, err = io.Copy(f, r); err != nil {
-		return nil, fmt.Errorf("buffer: failed to write file: %v", err)
+		// The reader's error (e.g. go-smtp's "message too big") is kept
+		// for the caller, and the partial file is not left behind.
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("buffer: failed to write file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("buffer: failed to close file: %v", err)
+		os.Remove(path)
+		return nil, fmt.Errorf("buffer: failed to close file: %w", err)
 	}
 
 	return FileBuffer{Path: path}, nil

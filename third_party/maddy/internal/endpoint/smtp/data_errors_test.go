@@ -45,12 +45,18 @@ func TestSMTPDelivery_DataErrors(t *testing.T) {
 		{"too big", "Subject: hi\r\n\r\n" + strings.Repeat(strings.Repeat("b", 70)+"\r\n", 2000), 552, smtp.EnhancedCode{5, 3, 4}, []string{"limit is 102400 bytes"}},
 		{"header too big", strings.Repeat("X-Pad: "+strings.Repeat("p", 900)+"\r\n", 60) + "\r\nbody\r\n", 552, smtp.EnhancedCode{5, 3, 4}, []string{"Message header", "51200"}},
 		{"malformed header", "Subject: hi\r\nno colon here\r\n\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Malformed message header"}},
+		// Over 1 MiB: the body is buffered in a file (buffer auto).
+		{"too big, buffered in a file", "Subject: hi\r\n\r\n" + strings.Repeat(strings.Repeat("b", 70)+"\r\n", 40000), 552, smtp.EnhancedCode{5, 3, 4}, []string{"limit is 2097152 bytes"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tgt := testutils.Target{}
+			maxSize := "100K"
+			if strings.Contains(c.name, "in a file") {
+				maxSize = "2M"
+			}
 			endp := testEndpoint(t, "smtp", nil, &tgt, nil, []config.Node{
-				{Name: "max_message_size", Args: []string{"100K"}},
+				{Name: "max_message_size", Args: []string{maxSize}},
 				{Name: "max_header_size", Args: []string{"50K"}},
 			})
 			defer endp.Close()
