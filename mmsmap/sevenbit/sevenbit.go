@@ -6,12 +6,11 @@ package sevenbit
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"errors"
+	"hash/crc64"
 	"io"
 	"mime"
 	"mime/quotedprintable"
-	"net/mail"
 	"strconv"
 	"strings"
 
@@ -23,17 +22,38 @@ import (
 // The MIME rules are RFC 2045 (§6 transfer encodings, §6.8 base64) and RFC 2046 (§5.1 multipart,
 // §5.2.1 message/rfc822).
 
-// Limits of Body. Work and memory stay proportional to the input, and at most one leaf part
-// is held in memory at a time.
-const (
-	// MaxMIMEDepth bounds how deeply multiparts and encapsulated messages may nest.
-	MaxMIMEDepth = 20
-	// MaxMIMEParts bounds the number of body parts in the whole MIME tree.
-	MaxMIMEParts = 1000
-	// MaxBufferedPart bounds one leaf part's body, which is read whole before it is written because
-	// its header (Content-Transfer-Encoding) depends on what the body holds.
-	MaxBufferedPart = 32 << 20
+// Limits bound the MIME structure that [Convert] and [Check] accept. The zero value of a field
+// (or a negative one) means the field of [DefaultLimits].
+type Limits struct {
+	// Depth bounds how deeply multiparts and encapsulated messages (message/rfc822) nest: the
+	// message is at depth 0, its body parts (or the message it encapsulates) at depth 1, theirs at
+	// depth 2, and so on; an entity deeper than Depth is refused.
+	Depth int
+	// Parts bounds the number of body parts of all the multiparts in the MIME tree, those inside
+	// encapsulated messages included.
+	Parts int
+}
 
+// DefaultLimits are the limits used for a zero field of [Limits], and by [Body].
+//
+// Real MMs nest at most 3 or 4 levels (a multipart/related inside a multipart/mixed, perhaps inside
+// a forwarded message/rfc822), while thousands of levels break IMAP clients and servers: maddy's
+// go-imap-sql, for one, then fails BODYSTRUCTURE for the whole mailbox ("exceeded max depth"). A
+// depth of 32 is far beyond the first and well under anything that breaks.
+var DefaultLimits = Limits{Depth: 32, Parts: 1000}
+
+// withDefaults returns l with every zero (or negative) field replaced by the default.
+func (l Limits) withDefaults() Limits {
+	if l.Depth <= 0 {
+		l.Depth = DefaultLimits.Depth
+	}
+	if l.Parts <= 0 {
+		l.Parts = DefaultLimits.Parts
+	}
+	return l
+}
+
+const (
 	// maxPartHeader bounds one part header (or the header of an encapsulated message).
 	maxPartHeader = 64 << 10
 	// maxFiller bounds the preamble or epilogue of a multipart that is kept; a longer one is dropped,
@@ -45,11 +65,14 @@ const (
 	maxBoundaryLength = 200
 	// readBufferSize is the size of the pieces long lines are read in.
 	readBufferSize = 16 << 10
+	// copyBufferSize is the size of the buffer leaf bodies are streamed through.
+	copyBufferSize = 16 << 10
 )
 
 // wapMultipartPrefix starts the WSP multipart media types (WAP-230 WSP assigned
-// content types 0x23 mixed, 0x26 alternative, 0x33 related) that an MM1 PDU carries. Mail parsers do not know them: Body writes
-// application/vnd.wap.multipart.X as multipart/X, as other MMSCs do.
+// content types 0x23 mixed, 0x26 alternative, 0x33 related) that an MM1 PDU carries. Mail parsers
+// do not know them: Convert writes application/vnd.wap.multipart.X as multipart/X, as other MMSCs
+// do.
 const wapMultipartPrefix = "application/vnd.wap.multipart."
 
 // cteKind is how an entity's body relates to its content (RFC 2045 §6).
@@ -60,7 +83,7 @@ const (
 	cteEightBit                       // "8bit" or "binary": the body is the content, and may be 8-bit
 	cteQuotedPrintable                // RFC 2045 §6.7
 	cteBase64                         // RFC 2045 §6.8
-	cteUnknown                        // any other token (x-uuencode, …): Body cannot decode it
+	cteUnknown                        // any other token (x-uuencode, …): Convert cannot decode it
 )
 
 // transferEncodings are the Content-Transfer-Encoding tokens of RFC 2045 §6.1, in lower case.
@@ -72,20 +95,27 @@ var transferEncodings = map[string]cteKind{
 	"base64":           cteBase64,
 }
 
-// The values Body writes into Content-Transfer-Encoding.
+// The values Convert writes into Content-Transfer-Encoding.
 const (
 	cteValue7Bit   = "7bit"
 	cteValueBase64 = "base64"
 )
 
-// MIMEError reports a MIME structure that Body cannot make 7-bit clean: too deep, too many
-// parts, a part too large, a malformed header, a multipart without a usable boundary, or 8-bit data
-// under a transfer encoding it cannot decode. It suits a 554 5.6.0 reply (or an MM4 RES with
-// Error-message-format-corrupt).
+// MIMEError reports a MIME structure that [Check] refuses or that [Convert] cannot make 7-bit
+// clean: too deep, too many parts, a malformed or over-long header, a multipart without a usable
+// boundary or without a delimiter line, or (Convert only) 8-bit data under a transfer encoding it
+// cannot decode or an 8-bit header field it cannot rewrite. It suits a 554 5.6.0 reply (or an MM4
+// RES with Error-message-format-corrupt).
 type MIMEError struct {
 	// Part is the IMAP-style part number ("1", "2.1"); "" is the message itself.
-	Part   string
+	Part string
+	// Reason says in plain words what is broken, such as "multipart/mixed without a boundary
+	// parameter" or "nested deeper than 32 levels".
 	Reason string
+
+	// conversion is set for an error of Convert that is not about the structure, one that Check
+	// does not look for.
+	conversion bool
 }
 
 // Error returns "mmsmap: MIME part 2.1: reason", or "mmsmap: MIME message: reason" for the top level.
@@ -96,8 +126,13 @@ func (e *MIMEError) Error() string {
 	return "mmsmap: MIME part " + e.Part + ": " + e.Reason
 }
 
-// Body copies the body of the message whose header is h from body to w, re-encoding it so
-// that it is 7-bit clean for MM4 (TS 23.140 §8.4.5), and returns the header to send with it.
+// ErrInputChanged is returned by [Convert] when the input it reads the second time is not what it
+// read the first time.
+var ErrInputChanged = errors.New("sevenbit: the message changed between the two passes of Convert")
+
+// Convert writes to w the body of the message whose header is h, re-encoded so that it is 7-bit
+// clean for MM4 (TS 23.140 §8.4.5), and returns the header to send with it. open returns the body,
+// from its first octet; Convert calls it twice and closes what it returns.
 //
 // It walks the MIME tree as it streams and keeps its structure, its boundaries, and every part's
 // header fields and their order. A leaf part is 7-bit clean when it holds no octet above 127, no
@@ -111,51 +146,121 @@ func (e *MIMEError) Error() string {
 //	quoted-printable, base64   kept                decoded, then base64
 //	anything else              kept                *MIMEError
 //
-// A multipart or message/rfc822 entity labelled 8bit or binary is relabelled 7bit, since its parts
-// are made 7-bit (RFC 2045 §6.4 allows only 7bit, 8bit and binary on composite types); one labelled
-// quoted-printable or base64 breaks RFC 2045 §6.4 and is treated as a leaf. The message inside a
-// message/rfc822 part is converted like the top-level one. application/vnd.wap.multipart.X
-// becomes multipart/X. A header field holding 8-bit octets is rewritten too: Content-Type and
-// Content-Disposition parameters in RFC 2231 form, address fields with RFC 2047 display names, any
-// other field as RFC 2047 text (charset utf-8, or unknown-8bit (RFC 1428) when not UTF-8). A
-// preamble or epilogue that is not 7-bit clean, or longer than 64 KiB, is dropped. A multipart
-// whose close delimiter is missing is closed (best effort); one with no delimiter at all is an error.
+// Base64 that is not clean is decoded leniently: octets outside the base64 alphabet are ignored
+// and "=" ends the data (RFC 2045 §6.8). A multipart or message/rfc822 entity labelled 8bit or
+// binary is relabelled 7bit, since its parts are made 7-bit (RFC 2045 §6.4 allows only 7bit, 8bit
+// and binary on composite types); one labelled quoted-printable or base64 breaks RFC 2045 §6.4 and
+// is treated as a leaf. The message inside a message/rfc822 part (RFC 2046 §5.2.1) is converted
+// like the top-level one. application/vnd.wap.multipart.X becomes multipart/X. A header field
+// holding 8-bit octets is rewritten too: Content-Type and Content-Disposition parameters in
+// RFC 2231 form, address fields with RFC 2047 display names, any other field as RFC 2047 text
+// (charset utf-8, or unknown-8bit (RFC 1428) when not UTF-8). A preamble or epilogue that is not
+// 7-bit clean, or longer than 64 KiB, is dropped (RFC 2046 §5.1.1 says to ignore both). A
+// multipart whose close delimiter is missing is closed (best effort); one with no delimiter at all
+// is an error. The line end before a delimiter line belongs to the delimiter (RFC 2046 §5.1.1),
+// not to the part before it.
 //
-// Lines may end in CRLF or LF; what Body writes itself ends in CRLF. A message that is
-// already 7-bit clean, and not labelled 8bit or binary anywhere, comes out byte for byte identical,
-// and h is returned unchanged. Otherwise the
-// returned header is h with Content-Type and Content-Transfer-Encoding updated in place (a
-// Content-Transfer-Encoding field is appended when h had none) and 8-bit fields rewritten; h itself
-// is not modified.
+// Lines may end in CRLF or LF; what Convert writes itself ends in CRLF. A message that is already
+// 7-bit clean, and not labelled 8bit or binary anywhere, comes out byte for byte identical, and h
+// is returned unchanged. Otherwise the returned header is h with Content-Type and
+// Content-Transfer-Encoding updated in place (a Content-Transfer-Encoding field is appended when h
+// had none) and 8-bit fields rewritten; h itself is not modified.
 //
-// Bounds: MaxMIMEDepth levels, MaxMIMEParts parts, MaxBufferedPart octets per leaf part, 64 KiB per
-// part header. Exceeding one, or a structure it cannot repair, gives a *MIMEError; a read or write
-// error is returned as it is. After an error w may hold part of the output.
-func Body(h textproto.Header, body io.Reader, w io.Writer) (textproto.Header, error) {
-	sw := &sevenBitWalker{
-		in:  bufio.NewReaderSize(body, readBufferSize),
-		out: bufio.NewWriter(w),
-	}
-	result := h
-	emit := func(fix headerFix) error {
-		if fix.zero() && headerSevenBit(&h) {
-			return nil
-		}
-		b, err := rebuildHeader(&h, fix, "")
-		if err != nil {
-			return err
-		}
-		b = append(b, '\r', '\n')
-		result, err = textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b)))
+// Memory is bounded whatever the size of the message or of its parts: no body is held whole. The
+// first pass decides, part by part, whether each leaf is clean (and, for quoted-printable, whether
+// it decodes); the second writes, copying clean bodies and decoding and re-encoding the others on
+// the fly. Beyond a fixed few tens of KiB of buffers, Convert holds the headers of the entities
+// being walked (at most 64 KiB each, one per level of nesting), a 64 KiB preamble or epilogue and a
+// few octets of bookkeeping per leaf part.
+//
+// The structure must be within lim (see [Limits]; a zero field means the default) and pass
+// [Check]; a structure Check refuses, 8-bit data under a Content-Transfer-Encoding Convert cannot
+// decode, or an 8-bit header field it cannot rewrite gives a *MIMEError. All of these are found in
+// the first pass, before anything is written. A read or write error is returned as it is; input
+// that differs in the second pass gives [ErrInputChanged] (at the latest once it is all read).
+// After an error in the second pass w may hold part of the output.
+func Convert(h textproto.Header, open func() (io.ReadCloser, error), w io.Writer, lim Limits) (textproto.Header, error) {
+	sw := &walker{lim: lim.withDefaults(), buf: make([]byte, copyBufferSize)}
+
+	// First pass: plan.
+	sw.mode = walkPlan
+	topEmit := func(fix headerFix) error {
+		_, err := convertedHeader(&h, fix)
 		return err
 	}
-	if err := sw.entity(&h, "", 0, emit); err != nil {
+	first, err := sw.pass(&h, open, io.Discard, topEmit)
+	if err != nil {
 		return textproto.Header{}, err
 	}
-	if err := sw.out.Flush(); err != nil {
+
+	// Second pass: write.
+	sw.mode = walkWrite
+	result := h
+	topEmit = func(fix headerFix) error {
+		r, err := convertedHeader(&h, fix)
+		if err == nil {
+			result = r
+		}
+		return err
+	}
+	second, err := sw.pass(&h, open, w, topEmit)
+	if err != nil {
 		return textproto.Header{}, err
+	}
+	if second != first || sw.planned != len(sw.plan) {
+		return textproto.Header{}, ErrInputChanged
 	}
 	return result, nil
+}
+
+// convertedHeader returns the top-level header with fix applied and its 8-bit fields rewritten, or
+// h itself when nothing changes.
+func convertedHeader(h *textproto.Header, fix headerFix) (textproto.Header, error) {
+	if fix.zero() && headerSevenBit(h) {
+		return *h, nil
+	}
+	b, err := rebuildHeader(h, fix, "")
+	if err != nil {
+		return textproto.Header{}, err
+	}
+	b = append(b, '\r', '\n')
+	return textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b)))
+}
+
+// Body is [Convert] for a body that is not to be read twice: it reads body whole into memory, then
+// converts it with [DefaultLimits]. It suits input that is in memory already; a spooled message is
+// better given to Convert, whose memory does not grow with the message.
+func Body(h textproto.Header, body io.Reader, w io.Writer) (textproto.Header, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return textproto.Header{}, err
+	}
+	open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	return Convert(h, open, w, DefaultLimits)
+}
+
+// Check reads the body of the message whose header is h from r, in one streaming pass with memory
+// bounded as in [Convert], and returns a *MIMEError when its MIME structure is not one every
+// store and convert path can handle: an entity nested deeper than lim.Depth, more than lim.Parts
+// body parts, a multipart without a usable boundary parameter (RFC 2046 §5.1.1: present, 1 to 200
+// printable ASCII characters, not ending in a space) or without any delimiter line, or a part
+// header (or the header of an encapsulated message, RFC 2046 §5.2.1, which is checked like the
+// top-level one) that does not parse or is longer than 64 KiB. A zero field of lim means the
+// default. A read error is returned as it is.
+//
+// Check walks the message with the same code as Convert, so that they cannot disagree about the
+// structure: Convert converts any message Check accepts, except when the message carries 8-bit
+// data under a Content-Transfer-Encoding it cannot decode (or quoted-printable that does not
+// decode), or an 8-bit header field it cannot rewrite; these matter only to a 7-bit conversion, and
+// Check accepts them, as it accepts 8-bit data anywhere.
+func Check(h textproto.Header, r io.Reader, lim Limits) error {
+	sw := &walker{
+		mode: walkCheck,
+		lim:  lim.withDefaults(),
+		buf:  make([]byte, copyBufferSize),
+		in:   bufio.NewReaderSize(r, readBufferSize),
+	}
+	return sw.entity(&h, "", 0, nil)
 }
 
 // headerFix is how an entity's header changes; zero values mean no change.
@@ -166,10 +271,27 @@ type headerFix struct {
 
 func (f headerFix) zero() bool { return f.contentType == "" && f.cte == "" }
 
-// sevenBitWalker holds the state of one Body call.
-type sevenBitWalker struct {
-	in  *bufio.Reader
-	out *bufio.Writer
+// walkMode is what a walk over the MIME tree does.
+type walkMode int
+
+const (
+	walkCheck walkMode = iota // Check: the structure only
+	walkPlan                  // Convert's first pass: decide how to write each leaf, write nothing
+	walkWrite                 // Convert's second pass: write as planned
+)
+
+// leafPlan is what the first pass of Convert found out about a leaf part.
+type leafPlan struct {
+	kind  cteKind // its Content-Transfer-Encoding, to recognize it in the second pass
+	clean bool    // its body is 7-bit clean
+}
+
+// walker holds the state of one walk over a message.
+type walker struct {
+	mode walkMode
+	lim  Limits
+	in   *bufio.Reader
+	out  *bufio.Writer // nil in walkCheck
 
 	// pushed is a delimiter line read ahead by the part that it ends, for the multipart that owns it.
 	pushed    []byte
@@ -179,84 +301,93 @@ type sevenBitWalker struct {
 
 	boundaries []string // of the enclosing multiparts, outermost first
 	parts      int
+
+	plan    []leafPlan // one per leaf part, in order: appended in walkPlan, read in walkWrite
+	planned int        // the leaves written so far in walkWrite
+
+	body   bodyReader
+	buf    []byte // for streaming leaf bodies
+	filler []byte // for a preamble or epilogue
 }
 
-// piece is one read from the input: a whole line with its line end, a piece of a line longer than
-// the read buffer, or the last octets before the end of input.
-type piece struct {
-	b     []byte // valid until the next read
-	start bool   // b begins a line
-	whole bool   // b ends a line (or the input) too
+// inputSum identifies what a pass read: its length and CRC-64.
+type inputSum struct {
+	n   int64
+	crc uint64
 }
 
-// next returns the next piece, or io.EOF at the end of input.
-func (sw *sevenBitWalker) next() (piece, error) {
-	if sw.hasPushed {
-		sw.hasPushed = false
-		return piece{b: sw.pushed, start: true, whole: true}, nil
-	}
-	b, err := sw.in.ReadSlice('\n')
-	p := piece{b: b, start: !sw.midLine, whole: true}
-	switch {
-	case err == nil:
-	case errors.Is(err, bufio.ErrBufferFull):
-		p.whole = false
-	case errors.Is(err, io.EOF):
-		if len(b) == 0 {
-			return piece{}, io.EOF
-		}
-	default:
-		return piece{}, err
-	}
-	sw.midLine = !p.whole
-	return p, nil
+var crcTable = crc64.MakeTable(crc64.ECMA)
+
+// summingReader reads from r and sums what it reads.
+type summingReader struct {
+	r   io.Reader
+	sum inputSum
 }
 
-// pushBack returns a delimiter line to the input, for the multipart that owns it.
-func (sw *sevenBitWalker) pushBack(line []byte) {
-	sw.pushed = append(sw.pushed[:0], line...)
-	sw.hasPushed = true
+func (s *summingReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.sum.n += int64(n)
+	s.sum.crc = crc64.Update(s.sum.crc, crcTable, p[:n])
+	return n, err
 }
 
-// delimiter reports whether p is a delimiter line of an enclosing multipart: level is the index in
-// sw.boundaries (-1 when p is not one) and final is set for a close delimiter.
-func (sw *sevenBitWalker) delimiter(p piece) (level int, final bool) {
-	if !p.start || !p.whole || len(p.b) < 3 || p.b[0] != '-' || p.b[1] != '-' {
-		return -1, false
+// pass makes one walk of Convert over the message, reading the body from open and writing to w,
+// and returns what it read.
+func (sw *walker) pass(h *textproto.Header, open func() (io.ReadCloser, error), w io.Writer, emit emitFunc) (inputSum, error) {
+	rc, err := open()
+	if err != nil {
+		return inputSum{}, err
 	}
-	for i := len(sw.boundaries) - 1; i >= 0; i-- {
-		if ok, cl := isDelimiterLine(p.b, sw.boundaries[i]); ok {
-			return i, cl
-		}
+	sum, err := sw.walk(h, rc, w, emit)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
 	}
-	return -1, false
+	return sum, err
 }
 
-// isDelimiterLine reports whether line is "--" boundary, then "--" for a close delimiter, then
-// transport padding (spaces and tabs), then the line end or the end of input (RFC 2046 §5.1.1).
-func isDelimiterLine(line []byte, boundary string) (ok, final bool) {
-	if len(line) < 2+len(boundary) || string(line[2:2+len(boundary)]) != boundary {
-		return false, false
+// walk is pass once the body is open.
+func (sw *walker) walk(h *textproto.Header, rc io.Reader, w io.Writer, emit emitFunc) (inputSum, error) {
+	sr := &summingReader{r: rc}
+	if sw.in == nil {
+		sw.in = bufio.NewReaderSize(sr, readBufferSize)
+		sw.out = bufio.NewWriter(w)
+	} else {
+		sw.in.Reset(sr)
+		sw.out.Reset(w)
 	}
-	rest := line[2+len(boundary):]
-	if len(rest) >= 2 && rest[0] == '-' && rest[1] == '-' {
-		final, rest = true, rest[2:]
+	sw.hasPushed, sw.midLine = false, false
+	sw.boundaries, sw.parts, sw.planned = sw.boundaries[:0], 0, 0
+	if err := sw.entity(h, "", 0, emit); err != nil {
+		return inputSum{}, err
 	}
-	for _, c := range rest {
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return false, false
-		}
+	// The walk reads to the end of input; anything left would still have to be summed.
+	if err := drain(sw.in, sw.buf); err != nil {
+		return inputSum{}, err
 	}
-	return true, final
+	if err := sw.out.Flush(); err != nil {
+		return inputSum{}, err
+	}
+	return sr.sum, nil
 }
 
-// entity converts one entity (the message, a body part, or a message encapsulated in a
+// emitFunc writes an entity's header with fix applied (or, for the top-level header, notes it).
+type emitFunc func(fix headerFix) error
+
+// emit calls emit unless the walk only checks the structure.
+func (sw *walker) emit(emit emitFunc, fix headerFix) error {
+	if sw.mode == walkCheck {
+		return nil
+	}
+	return emit(fix)
+}
+
+// entity walks one entity (the message, a body part, or a message encapsulated in a
 // message/rfc822 part) whose header h has been read. Its body runs to the next delimiter of an
 // enclosing multipart or to the end of input. emit is called once, before any body octet is
 // written, to write the entity's header with fix applied.
-func (sw *sevenBitWalker) entity(h *textproto.Header, path string, depth int, emit func(headerFix) error) error {
-	if depth > MaxMIMEDepth {
-		return &MIMEError{Part: path, Reason: "nested deeper than " + strconv.Itoa(MaxMIMEDepth) + " levels"}
+func (sw *walker) entity(h *textproto.Header, path string, depth int, emit emitFunc) error {
+	if depth > sw.lim.Depth {
+		return &MIMEError{Part: path, Reason: "nested deeper than " + strconv.Itoa(sw.lim.Depth) + " levels"}
 	}
 	var fix headerFix
 	ctValue, _ := lex.FirstValue(h, "Content-Type")
@@ -274,19 +405,24 @@ func (sw *sevenBitWalker) entity(h *textproto.Header, path string, depth int, em
 	}
 	switch {
 	case composite && strings.HasPrefix(mediaType, "multipart/"):
+		if fix.contentType != "" {
+			// Name the type as written: application/vnd.wap.multipart.X.
+			mediaType = strings.ToLower(strings.Trim(strings.SplitN(h.Get("Content-Type"), ";", 2)[0], " \t"))
+		}
 		boundary, ok := params["boundary"]
 		if reason := checkBoundary(boundary, ok); reason != "" {
-			return &MIMEError{Part: path, Reason: reason}
+			return &MIMEError{Part: path, Reason: mediaType + " " + reason}
 		}
-		if err := emit(fix); err != nil {
+		if err := sw.emit(emit, fix); err != nil {
 			return err
 		}
-		return sw.multipart(path, depth, boundary)
+		return sw.multipart(path, depth, mediaType, boundary)
 	case composite && mediaType == "message/rfc822":
-		if err := emit(fix); err != nil {
+		if err := sw.emit(emit, fix); err != nil {
 			return err
 		}
-		return sw.encapsulated(path, depth)
+		// The encapsulated message: its header, then its body, walked like the top-level message.
+		return sw.headedEntity(path, depth+1)
 	}
 	fix.cte = ""
 	return sw.leaf(path, kind, fix, emit)
@@ -336,8 +472,10 @@ func transferEncodingOf(h *textproto.Header) cteKind {
 // accepted, which is more than the bchars of RFC 2046 §5.1.1 but what mail parsers accept.
 func checkBoundary(b string, present bool) string {
 	switch {
-	case !present || b == "":
-		return "multipart without a boundary parameter"
+	case !present:
+		return "without a boundary parameter"
+	case b == "":
+		return "with an empty boundary parameter"
 	case len(b) > maxBoundaryLength:
 		return "boundary longer than " + strconv.Itoa(maxBoundaryLength) + " characters"
 	case b[len(b)-1] == ' ':
@@ -351,13 +489,13 @@ func checkBoundary(b string, present bool) string {
 	return ""
 }
 
-// multipart copies a multipart body (RFC 2046 §5.1.1): preamble, parts, close delimiter, epilogue.
-func (sw *sevenBitWalker) multipart(path string, depth int, boundary string) error {
+// multipart walks a multipart body (RFC 2046 §5.1.1): preamble, parts, close delimiter, epilogue.
+func (sw *walker) multipart(path string, depth int, mediaType, boundary string) error {
 	sw.boundaries = append(sw.boundaries, boundary)
 	level := len(sw.boundaries) - 1
 	defer func() { sw.boundaries = sw.boundaries[:level] }()
 
-	if err := sw.filler(); err != nil {
+	if err := sw.skipFiller(); err != nil {
 		return err
 	}
 	for n := 1; ; n++ {
@@ -373,29 +511,37 @@ func (sw *sevenBitWalker) multipart(path string, depth int, boundary string) err
 		}
 		if !own {
 			if n == 1 {
-				return &MIMEError{Part: path, Reason: "multipart body without a boundary delimiter"}
+				return &MIMEError{Part: path, Reason: mediaType + " body without any delimiter line for its boundary " + strconv.Quote(boundary)}
 			}
 			if err == nil {
 				sw.pushBack(p.b) // an enclosing multipart's delimiter
 			}
 			// The close delimiter is missing: supply it (best effort).
-			_, err := sw.out.WriteString("\r\n--" + boundary + "--\r\n")
-			return err
+			return sw.write([]byte("\r\n--" + boundary + "--\r\n"))
 		}
-		if _, err := sw.out.Write(p.b); err != nil {
+		if err := sw.write(p.b); err != nil {
 			return err
 		}
 		if final {
-			return sw.filler() // the epilogue
+			return sw.skipFiller() // the epilogue
 		}
 		sw.parts++
-		if sw.parts > MaxMIMEParts {
-			return &MIMEError{Part: path, Reason: "more than " + strconv.Itoa(MaxMIMEParts) + " body parts"}
+		if sw.parts > sw.lim.Parts {
+			return &MIMEError{Part: path, Reason: "more than " + strconv.Itoa(sw.lim.Parts) + " body parts"}
 		}
 		if err := sw.headedEntity(childPath(path, n), depth+1); err != nil {
 			return err
 		}
 	}
+}
+
+// write writes b, except when the walk only checks.
+func (sw *walker) write(b []byte) error {
+	if sw.mode == walkCheck {
+		return nil
+	}
+	_, err := sw.out.Write(b)
+	return err
 }
 
 // childPath returns the IMAP-style number of part n of the entity at path.
@@ -406,21 +552,19 @@ func childPath(path string, n int) string {
 	return path + "." + strconv.Itoa(n)
 }
 
-// encapsulated copies the message in a message/rfc822 body (RFC 2046 §5.2.1): its header, then its
-// body, converted like the top-level message.
-func (sw *sevenBitWalker) encapsulated(path string, depth int) error {
-	return sw.headedEntity(path, depth+1)
-}
-
-// headedEntity reads an entity's header from the input and converts the entity.
-func (sw *sevenBitWalker) headedEntity(path string, depth int) error {
+// headedEntity reads an entity's header from the input and walks the entity.
+func (sw *walker) headedEntity(path string, depth int) error {
+	if depth > sw.lim.Depth {
+		// Refused before its header is even read.
+		return &MIMEError{Part: path, Reason: "nested deeper than " + strconv.Itoa(sw.lim.Depth) + " levels"}
+	}
 	raw, term, err := sw.readHeader(path)
 	if err != nil {
 		return err
 	}
 	h, err := textproto.ReadHeader(bufio.NewReader(io.MultiReader(bytes.NewReader(raw), strings.NewReader("\r\n"))))
 	if err != nil {
-		return &MIMEError{Part: path, Reason: "malformed header"}
+		return &MIMEError{Part: path, Reason: malformedHeader(err)}
 	}
 	emit := func(fix headerFix) error {
 		if fix.zero() && lex.SevenBitOctets(raw) {
@@ -446,10 +590,23 @@ func (sw *sevenBitWalker) headedEntity(path string, depth int) error {
 	return sw.entity(&h, path, depth, emit)
 }
 
+// malformedHeader says in plain words what textproto.ReadHeader found wrong in a header.
+func malformedHeader(err error) string {
+	switch s := err.Error(); {
+	case strings.Contains(s, "initial line"):
+		return "malformed header: it begins with a continuation line"
+	case strings.Contains(s, "header line"):
+		return "malformed header: a line is neither a header field nor the continuation of one"
+	case strings.Contains(s, "header key"):
+		return "malformed header: a field name holds a space or a control character"
+	}
+	return "malformed header"
+}
+
 // readHeader reads a header up to and including the empty line that ends it. term is that empty
 // line; it is empty when the header ended at a delimiter or at the end of input instead (best
 // effort: the body is then empty).
-func (sw *sevenBitWalker) readHeader(path string) (raw, term []byte, err error) {
+func (sw *walker) readHeader(path string) (raw, term []byte, err error) {
 	for {
 		p, err := sw.next()
 		if errors.Is(err, io.EOF) {
@@ -472,12 +629,12 @@ func (sw *sevenBitWalker) readHeader(path string) (raw, term []byte, err error) 
 	}
 }
 
-// filler copies a preamble or an epilogue: everything up to the next delimiter of any enclosing
+// skipFiller reads a preamble or an epilogue: everything up to the next delimiter of any enclosing
 // multipart, or to the end of input. It is written only when it is 7-bit clean and at most
 // maxFiller octets long; otherwise it is dropped, since it carries no content (RFC 2046 §5.1.1).
-func (sw *sevenBitWalker) filler() error {
-	var kept []byte
-	drop := false
+func (sw *walker) skipFiller() error {
+	kept := sw.filler[:0]
+	keep := sw.mode == walkWrite
 	for {
 		p, err := sw.next()
 		if errors.Is(err, io.EOF) {
@@ -490,60 +647,108 @@ func (sw *sevenBitWalker) filler() error {
 			sw.pushBack(p.b)
 			break
 		}
-		if drop {
+		if !keep {
 			continue
 		}
 		if len(kept)+len(p.b) > maxFiller {
-			drop, kept = true, nil
+			keep, kept = false, kept[:0]
 			continue
 		}
 		kept = append(kept, p.b...)
 	}
-	if drop || !sevenBitClean(kept) {
+	sw.filler = kept[:0]
+	if !keep || !sevenBitClean(kept) {
 		return nil
 	}
 	_, err := sw.out.Write(kept)
 	return err
 }
 
-// leaf converts a leaf part: its body is read whole (up to MaxBufferedPart octets), then its header
-// and body are written as the table in the Body documentation says.
-func (sw *sevenBitWalker) leaf(path string, kind cteKind, fix headerFix, emit func(headerFix) error) error {
-	body, eol, err := sw.readBody(path)
-	if err != nil {
-		return err
+// leaf walks a leaf part. In walkCheck its body is skipped. In walkPlan it is read to find out
+// whether it is clean, and its header is prepared (not written) to find out whether it can be. In
+// walkWrite, its header and body are written as the table in the Convert documentation says,
+// streaming the body.
+func (sw *walker) leaf(path string, kind cteKind, fix headerFix, emit emitFunc) error {
+	body := &sw.body
+	body.reset(sw)
+	switch sw.mode {
+	case walkCheck:
+		return drain(body, sw.buf)
+	case walkPlan:
+		return sw.planLeaf(path, kind, fix, emit)
 	}
-	if sevenBitClean(body) {
+
+	if sw.planned >= len(sw.plan) || sw.plan[sw.planned].kind != kind {
+		return ErrInputChanged
+	}
+	clean := sw.plan[sw.planned].clean
+	sw.planned++
+	if clean {
 		if kind == cteEightBit {
 			fix.cte = cteValue7Bit
 		}
 		if err := emit(fix); err != nil {
 			return err
 		}
-		if _, err := sw.out.Write(body); err != nil {
-			return err
+		// Copied as it is; checked on the way, so that a body that changed since the first pass
+		// cannot put 8-bit octets into the output.
+		var check cleanChecker
+		for {
+			n, err := body.Read(sw.buf)
+			if n > 0 {
+				if check.scan(sw.buf[:n]); check.dirty {
+					return ErrInputChanged
+				}
+				if _, err := sw.out.Write(sw.buf[:n]); err != nil {
+					return err
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
 		}
-		_, err := sw.out.Write(eol)
+		if !check.clean() {
+			return ErrInputChanged
+		}
+		_, err := sw.out.Write(body.eol)
 		return err
 	}
-	data := body
-	switch kind {
-	case cteQuotedPrintable:
-		if data, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body))); err != nil {
-			return &MIMEError{Part: path, Reason: "8-bit quoted-printable body that does not decode: " + err.Error()}
-		}
-	case cteBase64:
-		data = decodeBase64Leniently(body)
-	case cteUnknown:
-		return &MIMEError{Part: path, Reason: "8-bit body under an unknown Content-Transfer-Encoding"}
-	}
+
 	fix.cte = cteValueBase64
 	if err := emit(fix); err != nil {
 		return err
 	}
-	if err := writeBase64Lines(sw.out, data); err != nil {
+	enc := base64Lines{w: sw.out}
+	var err error
+	switch kind {
+	case cteQuotedPrintable:
+		var readErr error
+		if readErr, err = copyBuffer(&enc, quotedprintable.NewReader(body), sw.buf); readErr != nil {
+			if body.err != nil {
+				return body.err
+			}
+			return qpError(path, readErr)
+		}
+	case cteBase64:
+		dec := lenientBase64{w: &enc}
+		if err = copyAll(&dec, body, sw.buf); err == nil {
+			err = dec.Close()
+		}
+	case cteUnknown:
+		return ErrInputChanged // the first pass refused it
+	default:
+		err = copyAll(&enc, body, sw.buf)
+	}
+	if err == nil {
+		err = enc.Close()
+	}
+	if err != nil {
 		return err
 	}
+	eol := body.eol
 	if len(eol) == 0 {
 		eol = []byte("\r\n")
 	}
@@ -551,272 +756,80 @@ func (sw *sevenBitWalker) leaf(path string, kind cteKind, fix headerFix, emit fu
 	return err
 }
 
-// readBody reads a leaf body up to the next delimiter of an enclosing multipart, which is pushed
-// back, or to the end of input. The line end before a delimiter belongs to the delimiter
-// (RFC 2046 §5.1.1): it is returned apart, as eol.
-func (sw *sevenBitWalker) readBody(path string) (body, eol []byte, err error) {
-	atDelimiter := false
+// planLeaf is leaf in walkPlan.
+func (sw *walker) planLeaf(path string, kind cteKind, fix headerFix, emit emitFunc) error {
+	body := &sw.body
+	var check cleanChecker
+	src := io.TeeReader(body, &check)
+	var qpErr error
+	if kind == cteQuotedPrintable {
+		// Decoded to find out whether it can be; what is left after an error is still checked.
+		qpErr = drain(quotedprintable.NewReader(src), sw.buf)
+	}
+	if err := drain(src, sw.buf); err != nil {
+		return err
+	}
+	if body.err != nil {
+		return body.err
+	}
+	clean := check.clean()
+	sw.plan = append(sw.plan, leafPlan{kind: kind, clean: clean})
+	switch {
+	case clean:
+		if kind == cteEightBit {
+			fix.cte = cteValue7Bit
+		}
+	case kind == cteQuotedPrintable && qpErr != nil:
+		return qpError(path, qpErr)
+	case kind == cteUnknown:
+		return &MIMEError{Part: path, Reason: "8-bit body under an unknown Content-Transfer-Encoding", conversion: true}
+	default:
+		fix.cte = cteValueBase64
+	}
+	return emit(fix)
+}
+
+// qpError is the error for a quoted-printable body that is not clean and does not decode.
+func qpError(path string, err error) error {
+	return &MIMEError{Part: path, Reason: "8-bit quoted-printable body that does not decode: " + err.Error(), conversion: true}
+}
+
+// drain reads r to its end.
+func drain(r io.Reader, buf []byte) error {
 	for {
-		p, err := sw.next()
+		_, err := r.Read(buf)
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, nil, err
-		}
-		if l, _ := sw.delimiter(p); l >= 0 {
-			sw.pushBack(p.b)
-			atDelimiter = true
-			break
-		}
-		if len(body)+len(p.b) > MaxBufferedPart {
-			return nil, nil, &MIMEError{Part: path, Reason: "body larger than " + strconv.Itoa(MaxBufferedPart) + " octets"}
-		}
-		body = append(body, p.b...)
-	}
-	if atDelimiter {
-		switch {
-		case bytes.HasSuffix(body, []byte("\r\n")):
-			return body[:len(body)-2], []byte("\r\n"), nil
-		case bytes.HasSuffix(body, []byte("\n")):
-			return body[:len(body)-1], []byte("\n"), nil
-		}
-	}
-	return body, nil, nil
-}
-
-// sevenBitClean reports whether b is 7bit data in the sense of RFC 2045 §2.7: no octet above 127,
-// no NUL, CR only before LF, and lines of at most 998 octets. A bare LF is taken as a line end (it
-// becomes CRLF on the wire).
-func sevenBitClean(b []byte) bool {
-	line := 0 // octets in the current line, line end excluded
-	for i, c := range b {
-		switch {
-		case c >= 0x80 || c == 0:
-			return false
-		case c == '\n':
-			line = 0
-		case c == '\r':
-			if i+1 == len(b) || b[i+1] != '\n' {
-				return false
-			}
-		default:
-			if line++; line > lex.MaxLineOctets {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// decodeBase64Leniently decodes a base64 body that is not clean: "any characters outside of the
-// base64 alphabet are to be ignored" (RFC 2045 §6.8), and "=" ends the data. A dangling sixth bit
-// group is dropped.
-func decodeBase64Leniently(b []byte) []byte {
-	alphabet := make([]byte, 0, len(b))
-	for _, c := range b {
-		if c == '=' {
-			break
-		}
-		if lex.IsAlnum(c) || c == '+' || c == '/' {
-			alphabet = append(alphabet, c)
-		}
-	}
-	if len(alphabet)%4 == 1 {
-		alphabet = alphabet[:len(alphabet)-1]
-	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(alphabet)))
-	n, _ := base64.RawStdEncoding.Decode(out, alphabet) // only alphabet octets, valid length: no error
-	return out[:n]
-}
-
-// writeBase64Lines writes data in base64 (RFC 2045 §6.8), in lines of 76 characters separated by
-// CRLF, without a line end after the last line.
-func writeBase64Lines(w io.Writer, data []byte) error {
-	var line [base64LineLength]byte
-	const chunk = base64LineLength / 4 * 3
-	for i := 0; i < len(data); i += chunk {
-		if i > 0 {
-			if _, err := io.WriteString(w, "\r\n"); err != nil {
-				return err
-			}
-		}
-		end := min(i+chunk, len(data))
-		n := base64.StdEncoding.EncodedLen(end - i)
-		base64.StdEncoding.Encode(line[:n], data[i:end])
-		if _, err := w.Write(line[:n]); err != nil {
 			return err
 		}
 	}
-	return nil
 }
 
-// headerSevenBit reports whether every field of h is free of 8-bit octets and NUL.
-func headerSevenBit(h *textproto.Header) bool {
-	for f := h.Fields(); f.Next(); {
-		raw, err := f.Raw()
-		if err != nil || !lex.SevenBitOctets(raw) {
-			return false
-		}
-	}
-	return true
-}
-
-// rebuildHeader writes h with fix applied and every field that holds 8-bit octets rewritten (see
-// sevenBitValue), without the empty line that ends a header. Fields are kept in order and, when
-// unchanged, byte for byte. A new Content-Transfer-Encoding replaces the first such field (others
-// are dropped), or is appended.
-func rebuildHeader(h *textproto.Header, fix headerFix, path string) ([]byte, error) {
-	var out bytes.Buffer
-	ctDone, cteDone := false, false
-	for f := h.Fields(); f.Next(); {
-		key, value := f.Key(), f.Value()
-		replaced := false
-		switch {
-		case fix.contentType != "" && !ctDone && lex.TokenEqualFold(key, "Content-Type"):
-			value, replaced, ctDone = fix.contentType, true, true
-		case fix.cte != "" && lex.TokenEqualFold(key, "Content-Transfer-Encoding"):
-			if cteDone {
-				continue
-			}
-			value, replaced, cteDone = fix.cte, true, true
-		}
-		raw, err := f.Raw()
-		if err != nil {
-			return nil, &MIMEError{Part: path, Reason: "header field " + strconv.Quote(key) + ": " + err.Error()}
-		}
-		if !replaced && lex.SevenBitOctets(raw) {
-			out.Write(raw)
-			continue
-		}
-		if !lex.SevenBitOctets([]byte(value)) {
-			if value, err = sevenBitValue(key, value); err != nil {
-				return nil, &MIMEError{Part: path, Reason: "header field " + key + ": " + err.Error()}
-			}
-		}
-		out.WriteString(lex.FoldField(rawFieldName(raw, key), value))
-	}
-	if fix.cte != "" && !cteDone {
-		out.WriteString(lex.FoldField("Content-Transfer-Encoding", fix.cte))
-	}
-	return out.Bytes(), nil
-}
-
-// rawFieldName returns a field's name as written in raw, falling back to the canonical key.
-func rawFieldName(raw []byte, key string) string {
-	if i := bytes.IndexByte(raw, ':'); i > 0 {
-		if name := strings.Trim(string(raw[:i]), " \t"); lex.TokenEqualFold(name, key) {
-			return name
-		}
-	}
-	return key
-}
-
-// addressHeaderFields hold address lists (RFC 5322 §3.6.2, §3.6.3, §3.6.6): their 8-bit display
-// names are RFC 2047 encoded one by one, so that the addresses stay readable.
-var addressHeaderFields = []string{"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
-	"Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc", "Disposition-Notification-To"}
-
-// sevenBitValue rewrites a field value holding 8-bit octets (or NUL) in 7-bit form:
-//   - Content-Type, Content-Disposition: parameters in RFC 2231 §4 form (mime.FormatMediaType),
-//     which also puts the type and parameter names in lower case and the parameters in order;
-//   - address fields: every display name as an RFC 2047 encoded-word, when every address is ASCII;
-//   - any other field, and an address field that does not parse: the whole value as RFC 2047 text.
-func sevenBitValue(key, value string) (string, error) {
-	switch {
-	case lex.TokenEqualFold(key, "Content-Type"), lex.TokenEqualFold(key, "Content-Disposition"):
-		mt, params, err := mime.ParseMediaType(value)
-		if err != nil {
-			return "", err
-		}
-		v := mime.FormatMediaType(mt, params)
-		if v == "" {
-			return "", errors.New("cannot be written in RFC 2231 form")
-		}
-		return v, nil
-	case lex.ContainsFold(addressHeaderFields, key):
-		if v, ok := sevenBitAddressList(value); ok {
-			return v, nil
-		}
-	}
-	return lex.EncodeWords(value), nil
-}
-
-// sevenBitAddressList writes an address list with RFC 2047 display names; ok is false when the
-// list does not parse or an address itself is not ASCII.
-func sevenBitAddressList(value string) (string, bool) {
-	list, err := mail.ParseAddressList(value)
-	if err != nil || len(list) == 0 {
-		return "", false
-	}
-	parts := make([]string, 0, len(list))
-	for _, a := range list {
-		if !lex.SevenBitOctets([]byte(a.Address)) {
-			return "", false
-		}
-		parts = append(parts, lex.FormatMailbox(a.Name, a.Address))
-	}
-	return strings.Join(parts, ", "), true
-}
-
-// cleanNeedles are the words whose presence (in any case) sends a message
-// to Body: transfer-encoding labels it would change and the WAP
-// content types it rewrites.
-var cleanNeedles = [][]byte{[]byte("8bit"), []byte("binary"), []byte("vnd.wap.multipart")}
-
-// Clean reports whether a message needs no work from
-// Body: every octet of the body read from r is 7-bit and not NUL,
-// no line is longer than 998 octets (RFC 5322 §2.1.1), and nothing in it or
-// in h names an 8bit or binary transfer encoding or a WAP multipart type
-// that would be relabelled or rewritten. It is a streaming scan (the body
-// is read in chunks, never held whole) that lets the common case, a mail
-// client's MIME already base64 where it must be, skip parsing; a false
-// answer only means Body has to look.
-func Clean(h textproto.Header, r io.Reader) (bool, error) {
-	if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); strings.Contains(cte, "8bit") || strings.Contains(cte, "binary") {
-		return false, nil
-	}
-	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "vnd.wap.multipart") {
-		return false, nil
-	}
-	const carry = 16 // longest needle minus one
-	buf := make([]byte, carry+32*1024)
-	kept, lineLen := 0, 0
+// copyBuffer copies r to w through buf, to the end of r, and returns the error of either.
+func copyBuffer(w io.Writer, r io.Reader, buf []byte) (readErr, writeErr error) {
 	for {
-		n, err := r.Read(buf[kept:])
-		chunk := buf[kept : kept+n]
-		for i, c := range chunk {
-			switch {
-			case c == 0 || c >= 0x80:
-				return false, nil
-			case c == '\n':
-				lineLen = 0
-			default:
-				lineLen++
-				if lineLen > 999 { // 998 plus the CR of CRLF
-					return false, nil
-				}
-				if 'A' <= c && c <= 'Z' {
-					chunk[i] = c + 'a' - 'A'
-				}
+		n, err := r.Read(buf)
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return nil, err
 			}
 		}
-		window := buf[:kept+n]
-		for _, needle := range cleanNeedles {
-			if bytes.Contains(window, needle) {
-				return false, nil
-			}
-		}
-		if len(window) > carry {
-			kept = copy(buf, window[len(window)-carry:])
-		} else {
-			kept = len(window)
-		}
-		if err == io.EOF {
-			return true, nil
+		if errors.Is(err, io.EOF) {
+			return nil, nil
 		}
 		if err != nil {
-			return false, err
+			return err, nil
 		}
 	}
+}
+
+// copyAll is copyBuffer when it does not matter which side failed.
+func copyAll(w io.Writer, r io.Reader, buf []byte) error {
+	readErr, writeErr := copyBuffer(w, r, buf)
+	if readErr != nil {
+		return readErr
+	}
+	return writeErr
 }
