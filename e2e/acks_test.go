@@ -136,16 +136,20 @@ func TestAcknowledgements(t *testing.T) {
 		}
 	})
 
-	t.Run("too large for the peer: DSN, nothing sent", func(t *testing.T) {
+	t.Run("too large for the peer: refused at DATA with the limit, nothing sent", func(t *testing.T) {
 		big := strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", 10000) // ~370 KB of base64
-		mustAccept(t, s.submit(submission{auth: aliceAuth, from: "alice@example.net", rcpts: []string{"+15550002222@mms.example.net"},
+		r := s.submit(submission{auth: aliceAuth, from: "alice@example.net", rcpts: []string{"+15550002222@mms.example.net"},
 			data: "From: alice@example.net\nTo: +15550002222@mms.example.net\nSubject: too-big-1\nMessage-ID: <big@example.net>\nMIME-Version: 1.0\n" +
-				"Content-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n" + big}))
-		dsn := s.waitDSN(t, "too-big-1", 20*time.Second)
-		checkDSN(t, dsn, "too large", "Action: failed", "+15550002222")
+				"Content-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n" + big})
+		if code, text := smtpCode(r.dataErr); code != 552 || !strings.Contains(text, "5.3.4") || !strings.Contains(text, "the limit is 307200") {
+			t.Errorf("an MM too large for its only peer: %v, want 552 5.3.4 naming the limit", r.dataErr)
+		}
 		time.Sleep(500 * time.Millisecond)
 		if n := len(p.find("too-big-1")); n != 0 {
 			t.Errorf("an oversize MM was sent to the peer")
+		}
+		if n := len(s.aliceMessages("too-big-1")); n != 0 {
+			t.Errorf("a DSN was made although the submission was refused")
 		}
 	})
 }

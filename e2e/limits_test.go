@@ -17,8 +17,8 @@ import (
 func TestDuplicateMemoryBounded(t *testing.T) {
 	p := newPeer(t)
 	s := newServerWith(t, p.port, func(c string) string {
-		return strings.Replace(c, "    duplicate_window 168h\n",
-			"    duplicate_window 168h\n    duplicate_max_entries 3\n    timeout_check_interval 1s\n", 1)
+		return strings.Replace(c, "    duplicate_max_entries 1000000\n",
+			"    duplicate_max_entries 3\n    timeout_check_interval 1s\n", 1)
 	})
 	s.start()
 	for i := 0; i < 5; i++ {

@@ -50,6 +50,15 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 	if len(d.numbers) == 0 {
 		return statusUnserved, "Not delivered: " + describeUnserved(missing), nil
 	}
+	if err := d.t.relay.checkMIME(h, body); err != nil {
+		text, ok := mimeProblem(err)
+		if !ok {
+			return "", "", d.temporary("Cannot read the MM now, try again later", err)
+		}
+		mm4FormatErrors.WithLabelValues(d.peer.Name, msg.Type.String()).Inc()
+		d.log.Msg("MM with a malformed MIME structure: answered Error-message-format-corrupt", "reason", text)
+		return mmsmap.StatusErrorMessageFormatCorrupt, text, nil
+	}
 
 	mailHdr, err := mm3.ToInternetMail(h, mm3.MailView{Domain: d.t.relay.Domains[0], Plan: d.t.relay.Plan})
 	if err != nil {

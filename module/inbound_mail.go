@@ -27,6 +27,13 @@ func (internetMail) body(ctx context.Context, d *delivery, _ *classified, h text
 		mm4Unserved.WithLabelValues(d.peerName()).Add(float64(len(d.unserved)))
 		return d.targetErr(550, exterrors.EnhancedCode{5, 1, 1}, "No such MMS subscriber: "+describeUnserved(d.unserved), nil)
 	}
+	if err := d.t.relay.checkMIME(h, body); err != nil {
+		text, ok := mimeProblem(err)
+		if !ok {
+			return d.temporary("Cannot read the message now, try again later", err)
+		}
+		return d.targetErr(554, exterrors.EnhancedCode{5, 6, 0}, text, err)
+	}
 	return d.next.Body(ctx, h, body)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
 )
 
 // Relay is the mms.relay module: the configuration of this MMS
@@ -62,6 +63,9 @@ type Relay struct {
 	// DuplicateMax bounds how many received transactions are remembered;
 	// beyond it the oldest are forgotten first.
 	DuplicateMax int
+	// MIMELimits bound the MIME structure of every message stored or
+	// converted (mime_max_depth, mime_max_parts).
+	MIMELimits sevenbit.Limits
 
 	hostname string
 	state    state.Store
@@ -99,6 +103,8 @@ func (r *Relay) Init(cfg *config.Map) error {
 	cfg.Duration("duplicate_window", false, false, 7*24*time.Hour, &r.DuplicateWindow)
 	cfg.Int("duplicate_max_entries", false, false, state.DefaultMaxTransactions, &r.DuplicateMax)
 	cfg.String("duplicate_log", false, false, "", &seenPath)
+	cfg.Int("mime_max_depth", false, false, sevenbit.DefaultLimits.Depth, &r.MIMELimits.Depth)
+	cfg.Int("mime_max_parts", false, false, sevenbit.DefaultLimits.Parts, &r.MIMELimits.Parts)
 	cfg.Duration("report_window", false, false, 7*24*time.Hour, &r.ReportWindow)
 	cfg.Custom("state_store", false, false, func() (any, error) { return []string(nil), nil }, storeDirective, &storeArgs)
 	cfg.Custom("request_store", false, false, func() (any, error) { return []string(nil), nil }, storeDirective, &legacyArgs)
@@ -163,6 +169,9 @@ func (r *Relay) check(plan numberPlanConfig) error {
 	}
 	if r.DefaultRoute != "" && r.Peer(r.DefaultRoute) == nil {
 		return fmt.Errorf("%s: default_route %s: no such peer", r.Name(), r.DefaultRoute)
+	}
+	if r.MIMELimits.Depth <= 0 || r.MIMELimits.Parts <= 0 {
+		return fmt.Errorf("%s: mime_max_depth and mime_max_parts must be positive", r.Name())
 	}
 	if r.DuplicateMax <= 0 {
 		return fmt.Errorf("%s: duplicate_max_entries must be positive", r.Name())

@@ -4,10 +4,13 @@
 package module
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
@@ -204,6 +207,15 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 			d.Abort(ctx)
 		}
 	}()
+	// The MIME structure is checked first, for every path (mailbox, IMAP
+	// BODYSTRUCTURE, 7-bit conversion): nothing is half done.
+	if err := d.t.relay.checkMIME(header, body); err != nil {
+		text, ok := mimeProblem(err)
+		if !ok {
+			return err
+		}
+		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+text, err)
+	}
 	if d.local != nil {
 		if err := d.local.Body(ctx, header, body); err != nil {
 			return err
@@ -212,58 +224,48 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if len(d.order) == 0 {
 		return nil
 	}
-	// One 7-bit clean body serves every REQ (TS 23.140 §8.4.5): the
-	// submitted one when it is clean already (the queue copies it), else
-	// a re-encoded copy.
-	rd, err := body.Open()
-	if err != nil {
-		return err
-	}
-	clean, err := sevenbit.Clean(header, rd)
-	rd.Close()
-	if err != nil {
-		return err
-	}
-	h7, mm := header, body
-	if !clean {
-		if rd, err = body.Open(); err != nil {
-			return err
-		}
-		var out bytes.Buffer
-		h7, err = sevenbit.Body(header, rd, &out)
-		rd.Close()
-		if err != nil {
-			return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: malformed MIME", err)
-		}
-		mm = buffer.MemoryBuffer{Slice: out.Bytes()}
-	}
 	d.subject, d.rfc822ID = header.Get("Subject"), header.Get("Message-Id")
 	d.readReply = header.Get("Disposition-Notification-To") != ""
 	d.messageID = newID("m", d.t.relay.Domains[0])
-	size := int64(mm.Len()) + int64(headerSize(h7))
+
+	// Peers too small for the MM as submitted are known before any
+	// conversion; the 7-bit form is checked again below.
 	var tooLarge []failure
+	fits := d.order[:0:0]
+	size := int64(body.Len()) + int64(headerSize(header))
 	for _, peer := range d.order {
-		g := d.groups[peer]
 		if size > peer.MaxMessageSize {
-			// Nothing goes to this peer; the sender gets a DSN saying why.
-			text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes as MMS, the limit is %d", size, peer.MaxMessageSize)
-			for _, a := range g.rcpts {
-				tooLarge = append(tooLarge, failure{number: a.Value, status: mmsmap.StatusErrorContentNotAccepted, text: text, peer: peer})
-			}
-			d.log.Msg("MM too large for peer, not sent", "peer", peer.Name, "size", size, "limit", peer.MaxMessageSize)
-			continue
+			tooLarge = d.tooLargeFor(tooLarge, peer, size)
+		} else {
+			fits = append(fits, peer)
 		}
-		for start := 0; start < len(g.rcpts); start += peer.MaxRecipients {
-			end := min(start+peer.MaxRecipients, len(g.rcpts))
-			if err := d.queueREQ(ctx, g, g.rcpts[start:end], h7, mm); err != nil {
-				return err
+	}
+	if len(fits) != 0 {
+		h7, mm, err := d.sevenBit(header, body)
+		if err != nil {
+			return err
+		}
+		defer mm.Remove() // the queue keeps its own copy
+		size = int64(mm.Len()) + int64(headerSize(h7))
+		for _, peer := range fits {
+			if size > peer.MaxMessageSize {
+				tooLarge = d.tooLargeFor(tooLarge, peer, size)
+				continue
+			}
+			g := d.groups[peer]
+			for start := 0; start < len(g.rcpts); start += peer.MaxRecipients {
+				end := min(start+peer.MaxRecipients, len(g.rcpts))
+				if err := d.queueREQ(ctx, g, g.rcpts[start:end], h7, mm); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	if len(tooLarge) != 0 {
-		if !d.t.relay.tracker.CanBounce(d.notify) {
-			// Nobody to tell by DSN: say it here instead.
-			return d.err(552, exterrors.EnhancedCode{5, 3, 4}, "Message too large for the recipient's MMS network", nil)
+		if (d.local == nil && len(d.reqs) == 0) || !d.t.relay.tracker.CanBounce(d.notify) {
+			// Nothing else goes anywhere, or nobody to tell by DSN: say
+			// it here instead.
+			return d.err(552, exterrors.EnhancedCode{5, 3, 4}, tooLarge[0].text, nil)
 		}
 		// The DSN is made at Commit, once the local delivery (which may
 		// be into the same storage as the DSN) is committed.
@@ -271,6 +273,95 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	}
 	return nil
 }
+
+// tooLargeFor adds the recipients served by peer to tooLarge: an MM of
+// size octets is over its limit, and nothing goes to it.
+func (d *sendDelivery) tooLargeFor(tooLarge []failure, peer *Peer, size int64) []failure {
+	text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes as MMS, the limit is %d", size, peer.MaxMessageSize)
+	for _, a := range d.groups[peer].rcpts {
+		tooLarge = append(tooLarge, failure{number: a.Value, status: mmsmap.StatusErrorContentNotAccepted, text: text, peer: peer})
+	}
+	d.log.Msg("MM too large for peer, not sent", "peer", peer.Name, "size", size, "limit", peer.MaxMessageSize)
+	return tooLarge
+}
+
+// sevenBit returns the 7-bit clean form of the MM that every REQ carries
+// (TS 23.140 §8.4.5): the submitted body when it is clean already, else a
+// re-encoded copy made by streaming (kept in a file in maddy's buffer
+// directory when large, so that memory does not grow with the MM). The
+// caller removes the returned buffer.
+func (d *sendDelivery) sevenBit(header textproto.Header, body buffer.Buffer) (textproto.Header, buffer.Buffer, error) {
+	rd, err := body.Open()
+	if err != nil {
+		return textproto.Header{}, nil, err
+	}
+	clean, err := sevenbit.Clean(header, rd)
+	rd.Close()
+	if err != nil {
+		return textproto.Header{}, nil, err
+	}
+	if clean {
+		return header, keptBuffer{body}, nil
+	}
+	open := func() (io.ReadCloser, error) { return body.Open() }
+	fail := func(err error) (textproto.Header, buffer.Buffer, error) {
+		if text, ok := mimeProblem(err); ok {
+			return textproto.Header{}, nil, d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+text, err)
+		}
+		return textproto.Header{}, nil, err
+	}
+	if body.Len() < inMemoryConversion {
+		var out bytes.Buffer
+		h7, err := sevenbit.Convert(header, open, &out, d.t.relay.MIMELimits)
+		if err != nil {
+			return fail(err)
+		}
+		return h7, buffer.MemoryBuffer{Slice: out.Bytes()}, nil
+	}
+	dir := filepath.Join(config.StateDirectory, "buffer")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return textproto.Header{}, nil, err
+	}
+	f, err := os.CreateTemp(dir, "mms-7bit-")
+	if err != nil {
+		return textproto.Header{}, nil, err
+	}
+	w := &countingWriter{w: bufio.NewWriterSize(f, 64<<10)}
+	h7, err := sevenbit.Convert(header, open, w, d.t.relay.MIMELimits)
+	if err == nil {
+		err = w.w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fail(err)
+	}
+	return h7, buffer.FileBuffer{Path: f.Name(), LenHint: int(w.n)}, nil
+}
+
+type countingWriter struct {
+	w *bufio.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// inMemoryConversion is the body size from which the 7-bit copy is made in
+// a file rather than in memory (maddy's SMTP endpoint keeps bodies under
+// 1 MiB in memory, larger ones in files, likewise).
+const inMemoryConversion = 1 << 20
+
+// keptBuffer hands on a buffer that belongs to someone else: Remove does
+// nothing.
+type keptBuffer struct{ buffer.Buffer }
+
+func (keptBuffer) Remove() error { return nil }
 
 func headerSize(h textproto.Header) int {
 	n := 0
