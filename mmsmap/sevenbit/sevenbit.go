@@ -27,7 +27,8 @@ import (
 type Limits struct {
 	// Depth bounds how deeply multiparts and encapsulated messages (message/rfc822) nest: the
 	// message is at depth 0, its body parts (or the message it encapsulates) at depth 1, theirs at
-	// depth 2, and so on; an entity deeper than Depth is refused.
+	// depth 2, and so on; an entity deeper than Depth is refused before it is walked into. The walk
+	// recurses once per level, so its stack is bounded by Depth, whatever the input.
 	Depth int
 	// Parts bounds the number of body parts of all the multiparts in the MIME tree, those inside
 	// encapsulated messages included.
