@@ -105,13 +105,13 @@ func Parse(h textproto.Header) (*Message, error) {
 	if !ok {
 		return nil, &FieldError{Field: HdrMessageType, Reason: reasonMissing}
 	}
-	if len(v) > maxValueLength {
-		return nil, &FieldError{Field: HdrMessageType, Value: v, Reason: reasonTooLong(maxValueLength)}
-	}
-	typ, err := ParseMessageType(v)
-	if err != nil {
+	// Checked as the loop below reads it (ParseMessageType would trim more, e.g. a leading VT or
+	// NEL, and the loop would then refuse the value of a message already deemed answerable).
+	var scratch Message
+	if err := lookupField(HdrMessageType).apply(&scratch, v); err != nil {
 		return nil, err
 	}
+	typ := scratch.Type
 	if err := checkTransactionID(&h); err != nil {
 		return nil, err
 	}
