@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
 
 // validAddresses are inputs ParseAddress accepts, one or more per form of OMA-MMS-ENC §8 and
@@ -457,13 +459,20 @@ func TestParseAddressListLimit(t *testing.T) {
 }
 
 // FuzzParseAddress checks that ParseAddress never panics, that whatever it accepts
-// prints without CR, LF or NUL, and that String() parses back to the same Address.
+// prints without CR, LF or NUL, that String() parses back to the same Address and that the
+// mailbox form with the display name (lex.FormatMailbox, as the MM3 mapping writes From) parses
+// back to the same Address, display name included. It also reads the input as an address list:
+// ParseAddressList never panics, fails only with an *AddressError, and the list written back as
+// mailboxes joined by ", " reads back as the same list.
 func FuzzParseAddress(f *testing.F) {
 	for _, tc := range validAddresses {
 		f.Add(tc.in)
 	}
 	nanp := NumberPlan{CountryCode: "1", InternationalPrefixes: []string{"011"}, NationalPrefixes: []string{"1"}, NationalLengths: []int{10}}
+	f.Add(`Friends: "Doe, Jane" <+15550001111@mms.example.com>, =?UTF-8?Q?J=C3=BCrgen?= <j@example.org>;, *123@x`)
+	f.Add("a@b,\r\n c@d; \"x, y\" <2001:db8::1/TYPE=IPv6@mms.example.com>")
 	f.Fuzz(func(t *testing.T, s string) {
+		fuzzList(t, s)
 		a, err := ParseAddress(s)
 		if err != nil {
 			var ae *AddressError
@@ -488,6 +497,15 @@ func FuzzParseAddress(f *testing.F) {
 			t.Fatalf("String() %q longer than %d bytes", a.String(), maxPathLength)
 		}
 
+		if a.DisplayName != "" {
+			if mb := lex.FormatMailbox(a.DisplayName, a.String()); len(mb) <= MaxAddressLength {
+				b, err := ParseAddress(mb)
+				if err != nil || b != a {
+					t.Fatalf("mailbox %q of %#v parses to %#v, %v", mb, a, b, err)
+				}
+			}
+		}
+
 		a.DisplayName = ""
 		b, err := ParseAddress(a.String())
 		if err != nil {
@@ -504,4 +522,36 @@ func FuzzParseAddress(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzList is the address-list part of FuzzParseAddress.
+func fuzzList(t *testing.T, s string) {
+	list, err := ParseAddressList(s)
+	if err != nil {
+		var ae *AddressError
+		if !errors.As(err, &ae) || list != nil {
+			t.Fatalf("ParseAddressList(%q) = %d addresses, error %v (%T), want none and an *AddressError", s, len(list), err, err)
+		}
+		return
+	}
+	if len(list) > MaxListLength {
+		t.Fatalf("%d addresses", len(list))
+	}
+	parts := make([]string, len(list))
+	for i, a := range list {
+		parts[i] = lex.FormatMailbox(a.DisplayName, a.String())
+		if len(parts[i]) > MaxAddressLength {
+			return // a display name that grows past the limit once encoded
+		}
+	}
+	joined := strings.Join(parts, ", ")
+	again, err := ParseAddressList(joined)
+	if err != nil || len(again) != len(list) {
+		t.Fatalf("%q: list %#v written as %q reads back as %#v, %v", s, list, joined, again, err)
+	}
+	for i := range list {
+		if again[i] != list[i] {
+			t.Fatalf("%q: list %#v written as %q reads back as %#v", s, list, joined, again)
+		}
+	}
 }
