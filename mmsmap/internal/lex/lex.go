@@ -10,6 +10,7 @@
 package lex
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"mime"
@@ -173,8 +174,9 @@ func QuoteString(s string) string {
 }
 
 // FormatMailbox writes an RFC 5322 mailbox: addr alone, or `phrase <addr>` with the display name as
-// atoms, a quoted-string or, when it is not ASCII, RFC 2047 encoded-words (B encoding, which is safe
-// in a phrase, RFC 2047 §5(3)).
+// atoms, a quoted-string or, when it is not ASCII or holds "=?", RFC 2047 encoded-words (B encoding,
+// which is safe in a phrase, RFC 2047 §5(3)). Text with "=?" could otherwise be read back as an
+// encoded-word: mmsmap.ParseAddress, like many mail clients, decodes them even in a quoted-string.
 func FormatMailbox(name, addr string) string {
 	if name == "" {
 		return addr
@@ -198,10 +200,30 @@ func formatPhrase(name string) string {
 			atoms = false
 		}
 	}
+	if strings.Contains(name, "=?") {
+		return asciiBWords(name)
+	}
 	if atoms && strings.Trim(name, " ") == name && !strings.Contains(name, "  ") {
 		return name
 	}
 	return QuoteString(name)
+}
+
+// asciiBWords writes ASCII text as RFC 2047 B encoded-words of at most 75 characters (RFC 2047 §2),
+// separated by spaces, which a decoder drops between encoded-words (§6.2). (mime.BEncoding leaves
+// printable ASCII as it is.)
+func asciiBWords(s string) string {
+	const chunk = 45 // 60 base64 characters, 72 with "=?utf-8?b?" and "?="
+	var b strings.Builder
+	for len(s) > 0 {
+		n := min(chunk, len(s))
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s[:n])) + "?=")
+		s = s[n:]
+	}
+	return b.String()
 }
 
 // EncodeWords writes text as RFC 2047 encoded-words (Q encoding): charset utf-8 when s is UTF-8,
