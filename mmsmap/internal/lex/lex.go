@@ -190,7 +190,7 @@ func formatPhrase(name string) string {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
-		case c >= 0x80 || c < ' ' || c == 0x7f:
+		case c >= 0x80 || c < ' ' && c != '\t' || c == 0x7f: // (mime.BEncoding leaves a HTAB as it is)
 			charset := "utf-8"
 			if !utf8.ValidString(name) {
 				charset = "unknown-8bit"
