@@ -925,6 +925,12 @@ func (c *Conn) handleData(arg string) {
 	r.limited = false
 	io.Copy(ioutil.Discard, r) // Make sure all the data has been consumed
 	c.writeResponse(code, enhancedCode, msg)
+	if c.lineLimitReader.exceeded() {
+		// The rest of the over-long line (in the message, or a command
+		// read ahead after it) must not be taken as commands.
+		c.writeResponse(500, EnhancedCode{5, 4, 0}, "Too long line, closing connection")
+		c.Close()
+	}
 }
 
 func (c *Conn) handleBdat(arg string) {

@@ -54,3 +54,9 @@ func (r *lineLimitReader) Read(b []byte) (int, error) {
 
 	return n, nil
 }
+
+// exceeded reports whether a line went over the limit: the stream cannot be
+// read as SMTP any further.
+func (r *lineLimitReader) exceeded() bool {
+	return r.LineLimit > 0 && r.curLineLength > r.LineLimit
+}

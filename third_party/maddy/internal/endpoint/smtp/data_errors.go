@@ -106,6 +106,15 @@ func fieldName(line []byte) string {
 	return sb.String()
 }
 
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, "'") + `"` }
+
 // dataError turns an error met while reading message data into the reply
 // the client should get: the limit that was exceeded or what is malformed,
 // instead of "Internal server error". Other errors are returned unchanged.
@@ -134,14 +143,16 @@ func (s *Session) dataError(err error, t *lineTracker) error {
 			Err:          err,
 		}
 	case strings.Contains(err.Error(), "message: malformed MIME header"):
-		where := "Malformed message header"
-		if name, inBody := t.field(); !inBody && name != "" {
-			where = "Malformed message header near field " + name
+		// go-message names the line (or key) it could not parse, after
+		// the last ": "; the tracker cannot, as the header is read ahead.
+		msg := "Malformed message header"
+		if _, line, ok := cutLast(err.Error(), ": "); ok && line != "" {
+			msg += " line starting " + strconvQuote(fieldName([]byte(strings.TrimRight(line, "\r\n"))))
 		}
 		return &exterrors.SMTPError{
 			Code:         554,
 			EnhancedCode: exterrors.EnhancedCode{5, 6, 0},
-			Message:      where,
+			Message:      msg,
 			Err:          err,
 		}
 	}

@@ -20,6 +20,7 @@ package smtp
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestSMTPDelivery_DataErrors(t *testing.T) {
 		{"long body line", "Subject: hi\r\n\r\n" + long + "\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Message body", "4000"}},
 		{"too big", "Subject: hi\r\n\r\n" + strings.Repeat(strings.Repeat("b", 70)+"\r\n", 2000), 552, smtp.EnhancedCode{5, 3, 4}, []string{"limit is 102400 bytes"}},
 		{"header too big", strings.Repeat("X-Pad: "+strings.Repeat("p", 900)+"\r\n", 60) + "\r\nbody\r\n", 552, smtp.EnhancedCode{5, 3, 4}, []string{"Message header", "51200"}},
-		{"malformed header", "Subject: hi\r\nno colon here\r\n\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{"Malformed message header"}},
+		{"malformed header", "Subject: hi\r\nno colon here\r\n" + strings.Repeat("X-Pad: p\r\n", 60) + "\r\nbody\r\n", 554, smtp.EnhancedCode{5, 6, 0}, []string{`Malformed message header line starting "no?colon?here"`}},
 		// Over 1 MiB: the body is buffered in a file (buffer auto).
 		{"too big, buffered in a file", "Subject: hi\r\n\r\n" + strings.Repeat(strings.Repeat("b", 70)+"\r\n", 40000), 552, smtp.EnhancedCode{5, 3, 4}, []string{"limit is 2097152 bytes"}},
 	}
@@ -84,5 +85,39 @@ func TestSMTPDelivery_DataErrors(t *testing.T) {
 				t.Errorf("message delivered")
 			}
 		})
+	}
+}
+
+// errAfter returns its data, then err.
+type errAfter struct {
+	data []byte
+	err  error
+}
+
+func (e *errAfter) Read(p []byte) (int, error) {
+	if len(e.data) == 0 {
+		return 0, e.err
+	}
+	n := copy(p, e.data)
+	e.data = e.data[n:]
+	return n, nil
+}
+
+func TestAutoBufferMode_Truncated(t *testing.T) {
+	mode := autoBufferMode(1024, t.TempDir())
+	// The SMTP data reader reports a connection lost before the final
+	// dot as io.ErrUnexpectedEOF: the message must not be taken as
+	// complete.
+	for _, size := range []int{10, 1024, 5000} {
+		if buf, err := mode(&errAfter{data: []byte(strings.Repeat("x", size)), err: io.ErrUnexpectedEOF}); err == nil {
+			buf.Remove()
+			t.Errorf("%d bytes then a lost connection: buffered as a whole message", size)
+		}
+		buf, err := mode(&errAfter{data: []byte(strings.Repeat("x", size)), err: io.EOF})
+		if err != nil || buf.Len() != size {
+			t.Errorf("%d bytes then EOF: %v", size, err)
+			continue
+		}
+		buf.Remove()
 	}
 }

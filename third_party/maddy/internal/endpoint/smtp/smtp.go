@@ -151,26 +151,24 @@ func (endp *Endpoint) Init(cfg *config.Map) error {
 
 func autoBufferMode(maxSize int, dir string) func(io.Reader) (buffer.Buffer, error) {
 	return func(r io.Reader) (buffer.Buffer, error) {
-		// First try to read up to N bytes.
+		// First try to read up to N bytes. Only io.EOF ends the message:
+		// io.ErrUnexpectedEOF from the SMTP data reader means the
+		// connection was lost before the final dot, and the message must
+		// not be taken (io.ReadFull would report a short message the same
+		// way).
 		initial := make([]byte, maxSize)
-		actualSize, err := io.ReadFull(r, initial)
-		if err != nil {
-			if err == io.ErrUnexpectedEOF {
+		actualSize := 0
+		for actualSize < maxSize {
+			n, err := r.Read(initial[actualSize:])
+			actualSize += n
+			if err == io.EOF {
 				log.Debugln("autobuffer: keeping the message in RAM (read", actualSize, "bytes, got EOF)")
 				return buffer.MemoryBuffer{Slice: initial[:actualSize]}, nil
 			}
-			if err == io.EOF {
-				// Special case: message with empty body.
-				return buffer.MemoryBuffer{}, nil
+			if err != nil {
+				// Some I/O error happened, bail out.
+				return nil, err
 			}
-			// Some I/O error happened, bail out.
-			return nil, err
-		}
-		if actualSize < maxSize {
-			// Ok, the message is smaller than N. Make a MemoryBuffer and
-			// handle it in RAM.
-			log.Debugln("autobuffer: keeping the message in RAM (read", actualSize, "bytes, got short read)")
-			return buffer.MemoryBuffer{Slice: initial[:actualSize]}, nil
 		}
 
 		log.Debugln("autobuffer: spilling the message to the FS")
