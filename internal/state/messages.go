@@ -232,9 +232,11 @@ const (
 	// Processed transactions are forgotten oldest first (by when they
 	// expire: every one is remembered for the same window) beyond a count;
 	// claims in flight are kept.
-	qTrimTransactions = `DELETE FROM mm4_transactions WHERE state = 'done' AND expires_at < (
-		SELECT expires_at FROM mm4_transactions WHERE state = 'done' ORDER BY expires_at DESC LIMIT 1 OFFSET $1)`
-	qCountTransactions = `SELECT count(*) FROM mm4_transactions`
+	// $1 is how many are over the count, minus one: the index is walked
+	// from the oldest end only that far.
+	qTrimTransactions = `DELETE FROM mm4_transactions WHERE state = 'done' AND expires_at <= (
+		SELECT expires_at FROM mm4_transactions WHERE state = 'done' ORDER BY expires_at ASC LIMIT 1 OFFSET $1)`
+	qCountTransactions = `SELECT count(*) FROM mm4_transactions WHERE state = 'done'`
 	qSweepSentRcpts    = `DELETE FROM mms_sent_rcpts WHERE EXISTS (
 		SELECT 1 FROM mms_sent s WHERE s.message_id = mms_sent_rcpts.message_id AND s.expires_at <= $1)`
 	qSweepSent     = `DELETE FROM mms_sent WHERE expires_at <= $1`
@@ -265,13 +267,16 @@ func (d *db) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 			*st.count = int(c)
 		}
 	}
-	c, err := d.exec(ctx, nil, qTrimTransactions, d.maxTx-1)
-	if err != nil {
-		return s, fmt.Errorf("state: sweep: %w", err)
-	}
-	s.Transactions += int(c)
 	if err := d.queryRow(ctx, nil, qCountTransactions).Scan(&s.Remembered); err != nil {
 		return s, fmt.Errorf("state: sweep: %w", err)
+	}
+	if over := s.Remembered - d.maxTx; over > 0 {
+		c, err := d.exec(ctx, nil, qTrimTransactions, over-1)
+		if err != nil {
+			return s, fmt.Errorf("state: sweep: %w", err)
+		}
+		s.Transactions += int(c)
+		s.Remembered -= int(c)
 	}
 	return s, nil
 }

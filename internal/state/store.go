@@ -56,7 +56,8 @@ type Store interface {
 // are remembered afterwards.
 type Swept struct {
 	Transactions, Requests, Sent, Received int
-	// Remembered is the number of received transactions kept.
+	// Remembered is the number of processed received transactions kept
+	// (claims in flight not counted).
 	Remembered int
 }
 
