@@ -148,6 +148,12 @@ func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err
 	return &exterrors.SMTPError{Code: code, EnhancedCode: enh, Message: msg, TargetName: d.t.Name(), Err: err}
 }
 
+// temporary is the reply to a local failure (reading the buffered body,
+// writing the 7-bit copy): the client tries again later.
+func (d *sendDelivery) temporary(err error) error {
+	return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot process the message now, try again later", err), true)
+}
+
 func (d *sendDelivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptions) error {
 	r := d.t.relay
 	a, rerr := r.canonicalRecipient(rcpt)
@@ -212,7 +218,7 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if err := d.t.relay.checkMIME(header, body); err != nil {
 		text, ok := mimeProblem(err)
 		if !ok {
-			return err
+			return d.temporary(err)
 		}
 		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+text, err)
 	}
@@ -235,7 +241,7 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	size := int64(body.Len()) + int64(headerSize(header))
 	for _, peer := range d.order {
 		if size > peer.MaxMessageSize {
-			tooLarge = d.tooLargeFor(tooLarge, peer, size)
+			tooLarge = d.tooLargeFor(tooLarge, peer, size, "as submitted")
 		} else {
 			fits = append(fits, peer)
 		}
@@ -249,7 +255,7 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		size = int64(mm.Len()) + int64(headerSize(h7))
 		for _, peer := range fits {
 			if size > peer.MaxMessageSize {
-				tooLarge = d.tooLargeFor(tooLarge, peer, size)
+				tooLarge = d.tooLargeFor(tooLarge, peer, size, "as MMS")
 				continue
 			}
 			g := d.groups[peer]
@@ -276,8 +282,8 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 
 // tooLargeFor adds the recipients served by peer to tooLarge: an MM of
 // size octets is over its limit, and nothing goes to it.
-func (d *sendDelivery) tooLargeFor(tooLarge []failure, peer *Peer, size int64) []failure {
-	text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes as MMS, the limit is %d", size, peer.MaxMessageSize)
+func (d *sendDelivery) tooLargeFor(tooLarge []failure, peer *Peer, size int64, as string) []failure {
+	text := fmt.Sprintf("Message too large for the recipient's MMS network: %d bytes %s, the limit is %d", size, as, peer.MaxMessageSize)
 	for _, a := range d.groups[peer].rcpts {
 		tooLarge = append(tooLarge, failure{number: a.Value, status: mmsmap.StatusErrorContentNotAccepted, text: text, peer: peer})
 	}
@@ -293,12 +299,12 @@ func (d *sendDelivery) tooLargeFor(tooLarge []failure, peer *Peer, size int64) [
 func (d *sendDelivery) sevenBit(header textproto.Header, body buffer.Buffer) (textproto.Header, buffer.Buffer, error) {
 	rd, err := body.Open()
 	if err != nil {
-		return textproto.Header{}, nil, err
+		return textproto.Header{}, nil, d.temporary(err)
 	}
 	clean, err := sevenbit.Clean(header, rd)
 	rd.Close()
 	if err != nil {
-		return textproto.Header{}, nil, err
+		return textproto.Header{}, nil, d.temporary(err)
 	}
 	if clean {
 		return header, keptBuffer{body}, nil
@@ -308,7 +314,7 @@ func (d *sendDelivery) sevenBit(header textproto.Header, body buffer.Buffer) (te
 		if text, ok := mimeProblem(err); ok {
 			return textproto.Header{}, nil, d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+text, err)
 		}
-		return textproto.Header{}, nil, err
+		return textproto.Header{}, nil, d.temporary(err)
 	}
 	if body.Len() < inMemoryConversion {
 		var out bytes.Buffer
@@ -320,11 +326,11 @@ func (d *sendDelivery) sevenBit(header textproto.Header, body buffer.Buffer) (te
 	}
 	dir := filepath.Join(config.StateDirectory, "buffer")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return textproto.Header{}, nil, err
+		return textproto.Header{}, nil, d.temporary(err)
 	}
 	f, err := os.CreateTemp(dir, "mms-7bit-")
 	if err != nil {
-		return textproto.Header{}, nil, err
+		return textproto.Header{}, nil, d.temporary(err)
 	}
 	w := &countingWriter{w: bufio.NewWriterSize(f, 64<<10)}
 	h7, err := sevenbit.Convert(header, open, w, d.t.relay.MIMELimits)
