@@ -1,0 +1,316 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package mm3
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
+)
+
+// fuzzSeeds are headers for both fuzz targets: mails of the golden tests (trimmed), an MM4_forward.REQ
+// of a real peer (/work/shared/corpus/mm4-wire/open-mmsc-forward-req.eml, Mbuni 1.4) and hostile ones.
+var fuzzSeeds = []string{
+	"Received: from client.example.com (client.example.com [192.0.2.7])\r\n\tby mms.example.net; Tue, 01 Jul 2025 09:59:59 +0000\r\n" +
+		"From: Alice Example <+15550001111@mms.example.net>\r\nTo: +4915112345678/TYPE=PLMN@mms.mnc001.mcc262.gprs\r\n" +
+		"Subject: Lunch tomorrow?\r\nDate: Tue, 01 Jul 2025 10:00:00 +0000\r\nMessage-ID: <20250701100000.4f1a@client.example.com>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
+	"X-Mms-Message-Type: MM4_forward.RES\r\nX-Mms-Originator-System: evil@attacker.example\r\nSender: someone-else@attacker.example\r\n" +
+		"From: \"Doe, Jane\" <jane@mms.example.net>\r\nTo: Family: 555-000-2222@mms.example.net, \"Bob\" <4915112345678/type=plmn@x.example>;,\r\n bob@internet.example\r\n" +
+		"Cc: 1-555-000-3333@mms.example.net, \"Carol C.\" <carol@internet.example>\r\nBcc: +15550009999@mms.example.net\r\n" +
+		"Importance: High\r\nX-Priority: 5 (Lowest)\r\nDisposition-Notification-To: jane@mms.example.net\r\n" +
+		"In-Reply-To: <prev@mms.example.net>\r\nReferences: <first@mms.example.net> <prev@mms.example.net>\r\n" +
+		"Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= from the family\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+	"From: =?UTF-8?Q?J=C3=BCrgen?= <+15550001111@mms.example.net>\r\nTo: =?UTF-8?B?TcO8bGxlcg==?= <+4915112345678@mms.mnc001.mcc262.gprs>\r\n" +
+		"Subject: Grüße aus Köln\r\nDate: Wed, 02 Jul 2025 08:30:00 +0200\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n",
+	"X-Mms-MMS-Version: 1.0\r\nFrom: +16660002222/TYPE=PLMN\r\nTo: +15550001111/TYPE=PLMN\r\nSubject: Hello from Mbuni\r\n" +
+		"X-Mms-Delivery-Report: Yes\r\nX-Mms-Read-Report: Yes\r\nDate: Fri, 27 Nov 2026 14:17:55 GMT\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed;  boundary=_boundary_5055531_1795789075_L_v_bd1041446497\r\nX-Mbuni-Tool: mmssend\r\n" +
+		"X-Mms-Message-ID: \"g-qf9075.1.x924.83@mbuni\"\r\nMessage-ID: <g-qf9075.1.x924.83@mbuni>\r\nX-Mms-3GPP-MMS-Version: 5.5.0\r\n" +
+		"X-Mms-Originator-System: system-user@mms.mbuni.test\r\nX-Mms-Message-Type: MM4_forward.REQ\r\nX-Mms-Ack-Request: Yes\r\n" +
+		"Sender: +16660002222/TYPE=PLMN\r\nX-Mms-Transaction-ID: \"+15550001111/TYPE=PLMN-mbuni-g-qf9075.1.x924.83\"\r\n\r\n",
+	"From: \xff\xfe <\x01a@b>\r\nTo: a@b\rBcc: c@d, \"x\r\n y\" <+1555/TYPE=PLMN@z>\r\nCc: 2001:db8::1/TYPE=IPv6@d, 1.2.3.4/TYPE=IPv4, a%41/TYPE=x@y\r\n" +
+		"Subject: =?utf-8?q?a=0D=0ABcc:_x?= \xc3\r\nMessage-ID: <a@b@c>\r\nIn-Reply-To: <\xff@x>\r\nContent-Type: text/plain;\x00 x\r\n" +
+		"Reply-To: undisclosed-recipients:;\r\nSensitivity: company-confidential\r\n\r\n",
+	"To: \"=?utf-8?q?x?=\" <+15550001111@mms.example.net>\r\nFrom: \"a  b\" <*123@x>\r\nX-Mms-Message-ID: <m1 x@y>\r\n\r\n",
+}
+
+// FuzzToInternetMail shows hostile headers read from the wire as Internet mail. Invariants: no
+// panic and no error (a header go-message read always has raw fields); the result written and read
+// back has the same fields; they are the input's in order, minus X-Mms-* and Sender and minus a
+// Message-ID or Date that is not clean (ToInternetMail drops those), then at most one Message-ID
+// and one Date made up, with at least one Date in all, so no field is injected or lost; no field
+// holds a control octet (CRLF of folds and HTAB aside); the rewritten From/To/Cc/Reply-To are
+// single lines and, when mmsmap read the original as a non-empty address list, net/mail reads the
+// same number of mailboxes, and so does mmsmap again.
+func FuzzToInternetMail(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	fixed := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	view := MailView{Domain: "mms.example.net", Plan: nanp, Now: func() time.Time { return fixed }}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(bytes.NewReader(raw), 1<<20)))
+		if err != nil {
+			return
+		}
+		out, err := ToInternetMail(h, view)
+		if err != nil {
+			t.Fatalf("ToInternetMail: %v", err)
+		}
+		back := fuzzReparse(t, out)
+
+		type field struct{ key, value string }
+		var in []field
+		for f := h.Fields(); f.Next(); {
+			if k := f.Key(); !fuzzTransportField(k) {
+				in = append(in, field{k, f.Value()})
+			}
+		}
+		i, dates, made := 0, 0, ""
+		for f := back.Fields(); f.Next(); {
+			k := f.Key()
+			raw, _ := f.Raw()
+			if fuzzControlOctet(raw) {
+				t.Fatalf("control octet in %q", raw)
+			}
+			if lex.TokenEqualFold(k, "Date") {
+				dates++
+			}
+			// Skip the input's Message-ID and Date fields that were dropped.
+			for i < len(in) && !lex.TokenEqualFold(in[i].key, k) &&
+				(lex.TokenEqualFold(in[i].key, "Message-ID") || lex.TokenEqualFold(in[i].key, "Date")) {
+				i++
+			}
+			if i < len(in) && lex.TokenEqualFold(in[i].key, k) && made == "" {
+				fuzzCheckAddressField(t, k, in[i].value, f.Value())
+				i++
+				continue
+			}
+			// Past the input's fields: only a made-up Message-ID, then a made-up Date.
+			switch {
+			case lex.TokenEqualFold(k, "Message-ID") && made == "":
+				made = "Message-ID"
+			case lex.TokenEqualFold(k, "Date") && made != "Date":
+				made = "Date"
+			default:
+				t.Fatalf("field %s out of place (after %d of %d input fields, made up %q)", k, i, len(in), made)
+			}
+		}
+		for ; i < len(in); i++ {
+			if !lex.TokenEqualFold(in[i].key, "Message-ID") && !lex.TokenEqualFold(in[i].key, "Date") {
+				t.Fatalf("field %s lost", in[i].key)
+			}
+		}
+		if dates == 0 {
+			t.Fatalf("no Date")
+		}
+	})
+}
+
+// fuzzTransportField reports whether ToInternetMail must drop the field name: X-Mms-* and Sender.
+func fuzzTransportField(k string) bool {
+	return len(k) > len("X-Mms-") && lex.TokenEqualFold(k[:len("X-Mms-")], "X-Mms-") || lex.TokenEqualFold(k, "Sender")
+}
+
+// fuzzControlOctet reports whether a raw header field holds a control octet other than HTAB and
+// the CRLF (or LF) of a line end.
+func fuzzControlOctet(raw []byte) bool {
+	for i, c := range raw {
+		if c == '\r' && i+1 < len(raw) && raw[i+1] == '\n' || c == '\n' || c == '\t' {
+			continue
+		}
+		if c < ' ' || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// fuzzCheckAddressField checks a From, To, Cc or Reply-To that ToInternetMail rewrote from in.
+func fuzzCheckAddressField(t *testing.T, k, in, out string) {
+	t.Helper()
+	if !lex.ContainsFold([]string{"From", "To", "Cc", "Reply-To"}, k) {
+		return
+	}
+	if strings.ContainsAny(out, "\r\n") {
+		t.Fatalf("%s: %q folded", k, out)
+	}
+	addrs, err := mmsmap.ParseAddressList(in)
+	if err != nil || len(addrs) == 0 {
+		return
+	}
+	list, err := mail.ParseAddressList(out)
+	if err != nil || len(list) != len(addrs) {
+		t.Fatalf("%s: %q rewritten as %q: net/mail reads %d of %d mailboxes: %v", k, in, out, len(list), len(addrs), err)
+	}
+	again, err := mmsmap.ParseAddressList(out)
+	if err != nil || len(again) != len(addrs) {
+		t.Fatalf("%s: %q rewritten as %q: mmsmap reads %d of %d addresses: %v", k, in, out, len(again), len(addrs), err)
+	}
+}
+
+// FuzzNewForwardRequest turns hostile mail headers, and a hostile envelope recipient, into an
+// MM4_forward.REQ. Invariants: no panic; every error is a *mm4.FieldError (as documented); a REQ
+// header written and read back has the same fields; it has only the fields NewForwardRequest
+// documents (the REQ's own, once each, and the kept Content-*, In-Reply-To and References, no more
+// often than the mail had them); those it writes itself are printable ASCII; mm4.Parse reads it as
+// a usable MM4_forward.REQ without ignored fields, with the transaction and message IDs, sender and
+// Subject given; the From display name survives; and the envelope addresses are MMS addresses.
+func FuzzNewForwardRequest(f *testing.F) {
+	for i, s := range fuzzSeeds {
+		f.Add([]byte(s), "+15550002222/TYPE=PLMN@mms.peer.example", uint8(i))
+	}
+	f.Add([]byte(fuzzSeeds[0]), "alice@example.org", uint8(0))
+	f.Add([]byte(fuzzSeeds[0]), "5550002222", uint8(1))
+	f.Fuzz(func(t *testing.T, raw []byte, rcpt string, flags uint8) {
+		h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(bytes.NewReader(raw), 1<<20)))
+		if err != nil {
+			return
+		}
+		o := fwdOptions()
+		o.Form = mmsmap.Form(flags % 4)
+		o.DeliveryReport = flags&4 != 0
+		if flags&8 != 0 {
+			o.AckRequest, o.OriginatorSystem = false, ""
+		}
+		if a, err := mmsmap.ParseAddress(rcpt); err == nil {
+			o.Recipients = append(o.Recipients, a)
+		}
+		req, err := NewForwardRequest(h, o)
+		if err != nil {
+			var fe *mm4.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is a %T, not a *mm4.FieldError", err, err)
+			}
+			_ = fe.Error()
+			return
+		}
+		back := fuzzReparse(t, req.Header)
+
+		inCount := map[string]int{}
+		for f := h.Fields(); f.Next(); {
+			inCount[strings.ToLower(f.Key())]++
+		}
+		if inCount["content-type"] == 0 {
+			inCount["content-type"] = 1 // the default NewForwardRequest adds
+		}
+		outCount := map[string]int{}
+		for f := back.Fields(); f.Next(); {
+			k := strings.ToLower(f.Key())
+			outCount[k]++
+			switch {
+			case fuzzREQFields[k]:
+				if outCount[k] > 1 {
+					t.Fatalf("%s written %d times", f.Key(), outCount[k])
+				}
+				raw, _ := f.Raw()
+				for _, c := range raw {
+					if (c < ' ' || c > '~') && c != '\r' && c != '\n' && c != '\t' {
+						t.Fatalf("%s: octet %#x in %q", f.Key(), c, raw)
+					}
+				}
+			case strings.HasPrefix(k, "content-") || k == "in-reply-to" || k == "references":
+				if outCount[k] > inCount[k] {
+					t.Fatalf("%s written %d times, the mail had it %d times", f.Key(), outCount[k], inCount[k])
+				}
+			default:
+				t.Fatalf("field %s in the REQ", f.Key())
+			}
+		}
+
+		m, err := mm4.Parse(back)
+		if err != nil || len(m.Ignored) != 0 {
+			t.Fatalf("mm4.Parse of the REQ: %v, ignored %v", err, m.Ignored)
+		}
+		if m.Type != mm4.ForwardReq || m.TransactionID != o.TransactionID || m.MessageID != o.MessageID ||
+			m.AckRequest != o.AckRequest || m.DeliveryReport != o.DeliveryReport || m.OriginatorSystem != o.OriginatorSystem {
+			t.Fatalf("REQ parsed as %+v", *m)
+		}
+		sender, err := mmsmap.ParseAddress(m.Sender)
+		if err != nil || m.Sender != req.MailFrom {
+			t.Fatalf("Sender %q (MAIL FROM %q): %v", m.Sender, req.MailFrom, err)
+		}
+		from, err := mmsmap.ParseAddress(m.From)
+		if err != nil || from.Value != sender.Value {
+			t.Fatalf("From %q, sender %q: %v", m.From, m.Sender, err)
+		}
+		if v, ok := lex.FirstValue(&h, "From"); ok && len(v) <= mmsmap.MaxAddressLength {
+			if a, err := mmsmap.ParseAddress(v); err == nil && a.DisplayName != from.DisplayName {
+				t.Fatalf("From %q: display name %q written as %q, read back as %q", v, a.DisplayName, m.From, from.DisplayName)
+			}
+		}
+		if m.To == nil && m.Cc == nil {
+			t.Fatalf("REQ without To or Cc")
+		}
+		for _, l := range append(append([]string(nil), m.To...), m.Cc...) {
+			if l == undisclosedRecipients {
+				continue
+			}
+			if _, err := mmsmap.ParseAddressList(l); err != nil {
+				t.Fatalf("To/Cc %q: %v", l, err)
+			}
+		}
+		if v, ok := lex.FirstValue(&h, "Subject"); ok && !strings.ContainsFunc(v, func(r rune) bool { return (r < ' ' || r > '~') && r != '\t' }) && m.Subject != v {
+			t.Fatalf("Subject %q sent as %q", v, m.Subject)
+		}
+		if len(req.RcptTo) == 0 || len(req.RcptTo) > len(o.Recipients) {
+			t.Fatalf("RCPT TO %q for %d recipients", req.RcptTo, len(o.Recipients))
+		}
+		for _, r := range append([]string{req.MailFrom}, req.RcptTo...) {
+			if _, err := mmsmap.ParseAddress(r); err != nil || strings.ContainsAny(r, "\r\n\x00<> ") {
+				t.Fatalf("envelope address %q: %v", r, err)
+			}
+		}
+	})
+}
+
+// fuzzREQFields are the fields (lower case) NewForwardRequest documents that the REQ writes itself.
+var fuzzREQFields = map[string]bool{"sender": true, "from": true, "to": true, "cc": true, "subject": true,
+	"date": true, "message-id": true, "mime-version": true,
+	"x-mms-3gpp-mms-version": true, "x-mms-message-type": true, "x-mms-transaction-id": true, "x-mms-message-id": true,
+	"x-mms-delivery-report": true, "x-mms-priority": true, "x-mms-read-reply": true, "x-mms-ack-request": true,
+	"x-mms-originator-system": true}
+
+// fuzzReparse writes h and reads it back with go-message; both must have the same fields in the
+// same order with the same values.
+func fuzzReparse(t *testing.T, h textproto.Header) textproto.Header {
+	t.Helper()
+	var b bytes.Buffer
+	if err := textproto.WriteHeader(&b, h); err != nil {
+		t.Fatalf("WriteHeader: %v", err)
+	}
+	text := b.String()
+	back, err := textproto.ReadHeader(bufio.NewReader(&b))
+	if err != nil {
+		t.Fatalf("ReadHeader: %v\n%q", err, text)
+	}
+	if b.Len() != 0 {
+		t.Fatalf("%d bytes after the header\n%q", b.Len(), text)
+	}
+	x, y := h.Fields(), back.Fields()
+	for x.Next() {
+		if !y.Next() {
+			t.Fatalf("field %s lost on reading back\n%q", x.Key(), text)
+		}
+		if x.Key() != y.Key() || x.Value() != y.Value() {
+			t.Fatalf("field %s: %q read back as %s: %q\n%q", x.Key(), x.Value(), y.Key(), y.Value(), text)
+		}
+	}
+	if y.Next() {
+		t.Fatalf("field %s injected\n%q", y.Key(), text)
+	}
+	return back
+}
