@@ -4,7 +4,10 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +39,64 @@ func TestDuplicateMemoryBounded(t *testing.T) {
 	}
 	if n := len(s.aliceMessages("dm-4")); n != 1 {
 		t.Errorf("the newest transaction, remembered, was delivered %d times, want 1", n)
+	}
+}
+
+// TestTruncatedDATA: a REQ whose connection is lost before the final dot
+// is not taken (maddy's buffer took a short read for the end of the
+// message); the peer's complete re-send is delivered whole.
+func TestTruncatedDATA(t *testing.T) {
+	p := newPeer(t)
+	s := newServer(t, p.port)
+	s.start()
+	// A single-part MM: cut off, it is still a well-formed message.
+	full := "X-Mms-3GPP-MMS-Version: 6.10.0\r\nX-Mms-Message-Type: MM4_forward.REQ\r\n" +
+		"X-Mms-Transaction-ID: \"cut-1\"\r\nX-Mms-Message-ID: \"cut-mm-1\"\r\nX-Mms-Ack-Request: Yes\r\n" +
+		"From: " + peerSender + "\r\nTo: " + alice + "\r\nSubject: cut-1\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\nHello from the peer, this is the whole of cut-1.\r\n"
+	cut := full[:strings.Index(full, "Hello from the peer")+len("Hello from")]
+
+	c, err := net.DialTimeout("tcp", s.addr("MMS_MM4_PORT"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	rd := bufio.NewReader(c)
+	expect := func(prefix string) {
+		t.Helper()
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", prefix, err)
+			}
+			if len(line) > 3 && line[3] == '-' {
+				continue
+			}
+			if !strings.HasPrefix(line, prefix) {
+				t.Fatalf("got %q, want %s", line, prefix)
+			}
+			return
+		}
+	}
+	expect("220")
+	for _, cmd := range []struct{ line, want string }{
+		{"EHLO peer.example", "250"}, {"MAIL FROM:<" + peerSender + ">", "250"}, {"RCPT TO:<" + alice + ">", "250"}, {"DATA", "354"},
+	} {
+		fmt.Fprintf(c, "%s\r\n", cmd.line)
+		expect(cmd.want)
+	}
+	io.WriteString(c, cut)
+	c.(*net.TCPConn).CloseWrite()
+	if line, err := rd.ReadString('\n'); err == nil && strings.HasPrefix(line, "250") {
+		t.Fatalf("a transfer cut off before the final dot got %q", line)
+	}
+	c.Close()
+
+	mustAccept(t, s.send(submission{from: peerSender, rcpts: []string{alice}, data: full}))
+	p.waitFor(20*time.Second, 1, `"cut-1"`, "Request-Status-Code: Ok")
+	msgs := s.aliceMessages("cut-1")
+	if len(msgs) != 1 || !strings.Contains(string(msgs[0]), "this is the whole of cut-1") {
+		t.Fatalf("alice has %d messages for the REQ; want the whole MM once", len(msgs))
 	}
 }
