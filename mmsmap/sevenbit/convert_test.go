@@ -6,6 +6,7 @@ package sevenbit
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/backend/backendutil"
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/maddy-mms/maddy-mms/mmsmap/internal/msgtest"
@@ -186,8 +188,80 @@ func TestCheck(t *testing.T) {
 		{name: "nested multiparts, message/rfc822, WAP", header: "Content-Type: application/vnd.wap.multipart.mixed; boundary=o",
 			body: []byte("--o\r\nContent-Type: message/rfc822\r\n\r\nSubject: fwd\r\nContent-Type: multipart/related; boundary=i\r\n\r\n" +
 				"--i\r\nContent-Type: text/plain\r\n\r\nK\xc3\xb6ln\r\n--i--\r\n--o--\r\n")},
+		{name: "closed structure, composites labelled 8bit and binary", header: "Content-Type: multipart/mixed; boundary=b1\nContent-Transfer-Encoding: 8bit",
+			body: []byte("preamble\r\n--b1\r\nContent-Type: multipart/alternative; boundary=b2\r\nContent-Transfer-Encoding: BINARY\r\n\r\n" +
+				"--b2\r\nContent-Type: text/plain\r\n\r\nK\xc3\xb6ln\r\n--b2\r\n\r\nx\r\n--b2--\r\n" +
+				"--b1\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\nSubject: fwd\r\n\r\nbody\r\n" +
+				"--b1\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b1--\r\nepilogue")},
+		{name: "empty part header", header: "Content-Type: multipart/mixed; boundary=b",
+			body: []byte("--b\r\n\r\nx\r\n--b--\r\n")},
+
+		// RFC 2045 §6.4: a store walks a composite entity whatever its transfer encoding.
+		{name: "quoted-printable multipart", header: "Content-Type: multipart/mixed; boundary=\"b0\"\nContent-Transfer-Encoding: quoted-printable",
+			body: []byte("--b0\r\nContent-Type: text/plain\r\n\r\nx\r\n--b0--\r\n"), part: "",
+			reason: "multipart/mixed with Content-Transfer-Encoding quoted-printable (RFC 2045 §6.4 allows only 7bit, 8bit and binary on composite types)"},
+		{name: "40 levels behind a quoted-printable multipart", header: "Content-Type: multipart/mixed; boundary=\"d0\"\nContent-Transfer-Encoding: Quoted-Printable",
+			body: func() []byte { _, b := sbNest(40); return b }(), part: "",
+			reason: "multipart/mixed with Content-Transfer-Encoding quoted-printable"},
+		{name: "base64 multipart", header: "Content-Type: multipart/related; boundary=b\nContent-Transfer-Encoding: base64",
+			body: []byte(base64.StdEncoding.EncodeToString([]byte("--b\r\n\r\nx\r\n--b--\r\n"))), part: "",
+			reason: "multipart/related with Content-Transfer-Encoding base64 (RFC 2045 §6.4"},
+		{name: "base64 multipart in a part", header: "Content-Type: multipart/mixed; boundary=o",
+			body: []byte("--o\r\nContent-Type: multipart/alternative; boundary=i\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+				"--i\r\n\r\nx\r\n--i--\r\n--o--\r\n"), part: "1",
+			reason: "multipart/alternative with Content-Transfer-Encoding base64"},
+		{name: "base64 message/rfc822", header: "Content-Type: multipart/mixed; boundary=o",
+			body: []byte("--o\r\nContent-Type: text/plain\r\n\r\nx\r\n--o\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+				base64.StdEncoding.EncodeToString([]byte("Subject: x\r\n\r\nhi\r\n")) + "\r\n--o--\r\n"), part: "2",
+			reason: "message/rfc822 with Content-Transfer-Encoding base64 (RFC 2045 §6.4"},
+		{name: "quoted-printable message/rfc822 at the top", header: "Content-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable",
+			body: []byte("Subject: x\r\n\r\nhi\r\n"), part: "", reason: "message/rfc822 with Content-Transfer-Encoding quoted-printable"},
+		{name: "unknown transfer encoding on a WAP multipart", header: "Content-Type: application/vnd.wap.multipart.related; boundary=w\nContent-Transfer-Encoding: x-\x01foo",
+			body: []byte("--w\r\n\r\nx\r\n--w--\r\n"), part: "",
+			reason: `application/vnd.wap.multipart.related with Content-Transfer-Encoding "x-\x01foo" (RFC 2045 §6.4`},
+
+		// A store's multipart reader fails without the close delimiter.
 		{name: "missing close delimiter", header: "Content-Type: multipart/mixed; boundary=c",
-			body: []byte("--c\r\nContent-Type: text/plain\r\n\r\nunterminated")},
+			body: []byte("--c\r\nContent-Type: text/plain\r\n\r\nunterminated"), part: "",
+			reason: `multipart/mixed without its close delimiter "--c--"`},
+		{name: "missing close delimiter after a part", header: "Content-Type: multipart/mixed; boundary=b1",
+			body: []byte("--b1\r\n\r\nfirst\r\n--b1\r\n\r\nsecond\r\n"), part: "",
+			reason: `multipart/mixed without its close delimiter "--b1--"`},
+		{name: "missing nested close delimiter", header: "Content-Type: multipart/mixed; boundary=o",
+			body: []byte("--o\r\nContent-Type: text/plain\r\n\r\nx\r\n--o\r\nContent-Type: multipart/related; boundary=\"i i\"\r\n\r\n" +
+				"--i i\r\n\r\ninner\r\n--o--\r\n"), part: "2",
+			reason: `multipart/related without its close delimiter "--i i--"`},
+		{name: "missing nested close delimiter in an encapsulated message", header: "Content-Type: message/rfc822",
+			body: []byte("Subject: x\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\r\nx\r\n"), part: "",
+			reason: `multipart/mixed without its close delimiter "--m--"`},
+
+		// go-message's multipart reader: line ends and lines that begin like a delimiter.
+		{name: "LF line ends, nested", header: "Content-Type: multipart/mixed; boundary=o",
+			body: []byte("--o\nContent-Type: multipart/alternative; boundary=i\n\n--i\n\nx\n--i--\n--o\n\ny\n--o--\n")},
+		{name: "no body part", header: "Content-Type: multipart/mixed; boundary=z", body: []byte("--z--\r\n"),
+			part: "", reason: "multipart/mixed without any body part"},
+		{name: "close delimiter in LF after delimiters in CRLF", header: "Content-Type: multipart/mixed; boundary=b",
+			body: []byte("--b\r\n\r\nx\n--b--\n"), part: "", reason: `a line beginning with the delimiter "--b" is not a delimiter line ending in "\r\n"`},
+		{name: "nested close delimiter in CRLF inside LF", header: "Content-Type: multipart/mixed; boundary=d0",
+			body: []byte("--d0\nContent-Type: multipart/mixed; boundary=d1\n\n--d1\n\nx\n--d1--\r\n--d0--"), part: "1",
+			reason: `a line beginning with the delimiter "--d1" is not a delimiter line ending in "\n"`},
+		{name: "delimiter after a bare LF in a CRLF multipart", header: "Content-Type: multipart/mixed; boundary=b",
+			body: []byte("--b\r\n\r\nx\n--b--\r\n"), part: "", reason: `multipart/mixed delimiter line "--b" not after a CRLF`},
+		{name: "a line beginning like a delimiter", header: "Content-Type: multipart/mixed; boundary=b",
+			body: []byte("--b\r\n\r\nx\r\n--b-x\r\n--b--\r\n"), part: "", reason: `a line beginning with the delimiter "--b" is not a delimiter line`},
+		{name: "a longer boundary is not a delimiter", header: "Content-Type: multipart/mixed; boundary=b",
+			body: []byte("--b\r\n\r\nx\r\n--bb\r\n--b--\r\n")},
+
+		// go-message's header parser reads a header up to an empty line.
+		{name: "part header running into a delimiter", header: "Content-Type: multipart/mixed; boundary=h1",
+			body: []byte("--h1\r\nContent-Type: text/plain\r\n--h1\r\nContent-Type: text/plain\r\n\r\nok\r\n--h1--\r\n"), part: "1",
+			reason: "header not ended by an empty line"},
+		{name: "part without a header before a delimiter", header: "Content-Type: multipart/mixed; boundary=h1",
+			body: []byte("--h1\r\n--h1--\r\n"), part: "1", reason: "header not ended by an empty line"},
+		{name: "header of an encapsulated message running into the end", header: "Content-Type: message/rfc822",
+			body: []byte("Subject: x\r\n"), part: "", reason: "header not ended by an empty line"},
+		{name: "empty encapsulated message", header: "Content-Type: multipart/mixed; boundary=e",
+			body: []byte("--e\r\nContent-Type: message/rfc822\r\n\r\n--e--\r\n"), part: "1", reason: "header not ended by an empty line"},
 
 		{name: "no boundary", header: "Content-Type: multipart/mixed", body: []byte("--x\r\n\r\nbody\r\n--x--\r\n"),
 			part: "", reason: "multipart/mixed without a boundary parameter"},
@@ -224,6 +298,12 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("Check: err = %v, want a *MIMEError", err)
 			case tc.reason != "" && (me.Part != tc.part || !strings.Contains(me.Reason, tc.reason)):
 				t.Fatalf("Check: part %q, %q; want part %q, %q", me.Part, me.Reason, tc.part, tc.reason)
+			}
+			// The IMAP store can walk what Check accepts.
+			if tc.reason == "" {
+				if err := sbStore(msgtest.Header(t, tc.header), tc.body); err != nil {
+					t.Errorf("the IMAP store fails on what Check accepts: %v", err)
+				}
 			}
 			// Convert agrees.
 			_, _, cerr := sbRun(t, tc.header, tc.body)
@@ -455,7 +535,7 @@ func TestConvertPieces(t *testing.T) {
 			for _, body := range []string{
 				"--b\r\nContent-Type: text/plain\r\n\r\n" + line + "\r\n--b--\r\n",
 				"--b\n\n" + line + "\n\n--b\n\n" + line + "\r\n\r\n--b--\n",
-				"--b\r\n\r\n" + line + "\r",
+				"--b\r\n\r\n" + line + "\r\r\n--b--",
 				"--b\r\nContent-Transfer-Encoding: base64\r\n\r\n" + line + "QQ\r\n--b--\r\n",
 			} {
 				_, want, err := sbRun(t, mp, []byte(body))
@@ -483,6 +563,15 @@ func TestConvertPieces(t *testing.T) {
 	}
 }
 
+// sbStore walks a message as maddy's IMAP store (go-imap-sql) does when it stores it: it builds
+// the BODYSTRUCTURE with go-imap's backendutil, which reads every multipart with go-message's
+// multipart reader and the header of every encapsulated message with go-message's header parser,
+// whatever the transfer encodings say, to the end of every part.
+func sbStore(h textproto.Header, body []byte) error {
+	_, err := backendutil.FetchBodyStructure(h, bufio.NewReader(bytes.NewReader(body)), true)
+	return err
+}
+
 // FuzzCheck: Check never panics and fails only with a *MIMEError; when it accepts a message,
 // Convert does not refuse its structure (and writes 7-bit output when it succeeds); when Convert
 // refuses the structure, Check refuses it for the same reason.
@@ -496,6 +585,10 @@ func FuzzCheck(f *testing.F) {
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nbroken header\r\n\r\nx\r\n--b--\r\n",
 		"Content-Type: application/vnd.wap.multipart.related; boundary=w\r\n\r\n--w\r\nContent-Transfer-Encoding: x-foo\r\n\r\n\xe9\r\n--w--\r\n",
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\n\xe9\r\n--b--\r\n",
+		"Content-Type: multipart/mixed; boundary=b\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp4DQo=\r\n--b--\r\n",
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n--b\r\n\r\nx\r\n--b--\r\n",
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: y\r\n\r\nz\r\n--b--\r\nepilogue\r\n",
 	} {
 		f.Add([]byte(s), uint8(0), uint8(0))
 		f.Add([]byte(s), uint8(1), uint8(1))
@@ -516,6 +609,11 @@ func FuzzCheck(f *testing.F) {
 		var checkME *MIMEError
 		if checkErr != nil && !errors.As(checkErr, &checkME) {
 			t.Fatalf("Check: error is not a *MIMEError: %v", checkErr)
+		}
+		if checkErr == nil {
+			if err := sbStore(h, body); err != nil {
+				t.Fatalf("Check accepts a message the IMAP store cannot walk: %v", err)
+			}
 		}
 		var out bytes.Buffer
 		nh, err := Convert(h, sbOpener(body), &out, lim)

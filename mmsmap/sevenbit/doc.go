@@ -18,9 +18,12 @@
 //     RFC 2045 §6.8) and re-encoding the others on the fly.
 //   - [Body] is Convert for a message already in memory: it reads its input whole.
 //   - [Check] walks a message once, with the same code as Convert, and refuses a structure nested
-//     too deeply, with too many parts, with a multipart lacking a usable boundary or any delimiter
-//     line (RFC 2046 §5.1.1), or with a part header that does not parse or is too long. 8-bit
-//     content is no concern of Check, which serves the paths that store messages as they are.
+//     too deeply, with too many parts, with a multipart lacking a usable boundary, any delimiter
+//     line or its close delimiter (RFC 2046 §5.1.1), with a multipart or message/rfc822 entity
+//     under a transfer encoding other than 7bit, 8bit or binary (RFC 2045 §6.4), or with a part
+//     header that does not parse, is not ended by an empty line or is too long. 8-bit content is
+//     no concern of Check, which serves the paths that store messages as they are. Convert refuses
+//     the same structures.
 //   - [Clean] tells, in one streaming pass, whether a message needs Convert at all.
 //
 // Memory does not grow with the size of the message or of its parts: Check and Convert hold no

@@ -103,9 +103,11 @@ const (
 )
 
 // MIMEError reports a MIME structure that [Check] refuses or that [Convert] cannot make 7-bit
-// clean: too deep, too many parts, a malformed or over-long header, a multipart without a usable
-// boundary or without a delimiter line, or (Convert only) 8-bit data under a transfer encoding it
-// cannot decode or an 8-bit header field it cannot rewrite. It suits a 554 5.6.0 reply (or an MM4
+// clean: too deep, too many parts, a malformed, unterminated or over-long header, a multipart
+// without a usable boundary, without a delimiter line or without its close delimiter, a multipart
+// or message/rfc822 entity under a transfer encoding other than 7bit, 8bit or binary, or (Convert
+// only) 8-bit data under a transfer encoding it cannot decode or an 8-bit header field it cannot
+// rewrite. It suits a 554 5.6.0 reply (or an MM4
 // RES with Error-message-format-corrupt).
 type MIMEError struct {
 	// Part is the IMAP-style part number ("1", "2.1"); "" is the message itself.
@@ -150,15 +152,16 @@ var ErrInputChanged = errors.New("sevenbit: the message changed between the two 
 // Base64 that is not clean is decoded leniently: octets outside the base64 alphabet are ignored
 // and "=" ends the data (RFC 2045 §6.8). A multipart or message/rfc822 entity labelled 8bit or
 // binary is relabelled 7bit, since its parts are made 7-bit (RFC 2045 §6.4 allows only 7bit, 8bit
-// and binary on composite types); one labelled quoted-printable or base64 breaks RFC 2045 §6.4 and
-// is treated as a leaf. The message inside a message/rfc822 part (RFC 2046 §5.2.1) is converted
+// and binary on composite types); one labelled anything else breaks RFC 2045 §6.4 and is refused,
+// as Check refuses it. The message inside a message/rfc822 part (RFC 2046 §5.2.1) is converted
 // like the top-level one. application/vnd.wap.multipart.X becomes multipart/X. A header field
 // holding 8-bit octets is rewritten too: Content-Type and Content-Disposition parameters in
 // RFC 2231 form, address fields with RFC 2047 display names, any other field as RFC 2047 text
 // (charset utf-8, or unknown-8bit (RFC 1428) when not UTF-8). A preamble or epilogue that is not
 // 7-bit clean, or longer than 64 KiB, is dropped (RFC 2046 §5.1.1 says to ignore both). A
-// multipart whose close delimiter is missing is closed (best effort); one with no delimiter at all
-// is an error. The line end before a delimiter line belongs to the delimiter (RFC 2046 §5.1.1),
+// multipart without its close delimiter, or without any delimiter, and a part header (or the header
+// of an encapsulated message) not ended by an empty line are refused, as Check refuses them. The
+// line end before a delimiter line belongs to the delimiter (RFC 2046 §5.1.1),
 // not to the part before it.
 //
 // Lines may end in CRLF or LF; what Convert writes itself ends in CRLF. A message that is already
@@ -244,10 +247,17 @@ func Body(h textproto.Header, body io.Reader, w io.Writer) (textproto.Header, er
 // bounded as in [Convert], and returns a *MIMEError when its MIME structure is not one every
 // store and convert path can handle: an entity nested deeper than lim.Depth, more than lim.Parts
 // body parts, a multipart without a usable boundary parameter (RFC 2046 §5.1.1: present, 1 to 200
-// printable ASCII characters, not ending in a space) or without any delimiter line, or a part
-// header (or the header of an encapsulated message, RFC 2046 §5.2.1, which is checked like the
-// top-level one) that does not parse or is longer than 64 KiB. A zero field of lim means the
-// default. A read error is returned as it is.
+// printable ASCII characters, not ending in a space), without any delimiter line or without its
+// close delimiter, a multipart or message/rfc822 entity whose Content-Transfer-Encoding is not
+// 7bit, 8bit or binary (RFC 2045 §6.4), or a part header (or the header of an encapsulated message,
+// RFC 2046 §5.2.1, which is checked like the top-level one) that does not parse, is not ended by an
+// empty line or is longer than 64 KiB. A zero field of lim means the default. A read error is
+// returned as it is.
+//
+// These are the structures on which an IMAP store that builds BODYSTRUCTURE with go-message's
+// multipart reader (maddy's storage.imapsql) fails: it walks every multipart and encapsulated
+// message whatever its transfer encoding, reads a header up to an empty line, and fails at a
+// multipart's end without its close delimiter.
 //
 // Check walks the message with the same code as Convert, so that they cannot disagree about the
 // structure: Convert converts any message Check accepts, except when the message carries 8-bit
@@ -295,12 +305,19 @@ type walker struct {
 	out  *bufio.Writer // nil in walkCheck
 
 	// pushed is a delimiter line read ahead by the part that it ends, for the multipart that owns it.
-	pushed    []byte
+	pushed    piece
 	hasPushed bool
 	// midLine is set when the last piece read did not end a line.
 	midLine bool
+	// endCRLF and endCR are set when what has been read ends in CRLF, in CR.
+	endCRLF, endCR bool
+	// afterPartHeader is set when the last piece read was the empty line ending a part header.
+	afterPartHeader bool
+	// nl is the line end of the first delimiter line, "\r\n" or "\n"; "" before it is read.
+	nl string
 
 	boundaries []string // of the enclosing multiparts, outermost first
+	paths      []string // their part numbers
 	parts      int
 
 	plan    []leafPlan // one per leaf part, in order: appended in walkPlan, read in walkWrite
@@ -356,8 +373,8 @@ func (sw *walker) walk(h *textproto.Header, rc io.Reader, w io.Writer, emit emit
 		sw.in.Reset(sr)
 		sw.out.Reset(w)
 	}
-	sw.hasPushed, sw.midLine = false, false
-	sw.boundaries, sw.parts, sw.planned = sw.boundaries[:0], 0, 0
+	sw.hasPushed, sw.midLine, sw.endCRLF, sw.endCR, sw.afterPartHeader, sw.nl = false, false, false, false, false, ""
+	sw.boundaries, sw.paths, sw.parts, sw.planned = sw.boundaries[:0], sw.paths[:0], 0, 0
 	if err := sw.entity(h, "", 0, emit); err != nil {
 		return inputSum{}, err
 	}
@@ -400,16 +417,24 @@ func (sw *walker) entity(h *textproto.Header, path string, depth int, emit emitF
 		mediaType = "text/plain" // RFC 2045 §5.2: a missing or unreadable Content-Type
 	}
 	kind := transferEncodingOf(h)
-	composite := kind == cteSevenBit || kind == cteEightBit
-	if composite && kind == cteEightBit {
-		fix.cte = cteValue7Bit
+	isMultipart := strings.HasPrefix(mediaType, "multipart/")
+	if isMultipart && fix.contentType != "" {
+		// Name the type as written: application/vnd.wap.multipart.X.
+		mediaType = strings.ToLower(strings.Trim(strings.SplitN(h.Get("Content-Type"), ";", 2)[0], " \t"))
+	}
+	if isMultipart || mediaType == "message/rfc822" {
+		// A store walks a composite entity whatever its label says, and finds no structure in
+		// quoted-printable or base64.
+		if kind != cteSevenBit && kind != cteEightBit {
+			return &MIMEError{Part: path, Reason: mediaType + " with Content-Transfer-Encoding " + transferEncodingName(h) +
+				" (RFC 2045 §6.4 allows only 7bit, 8bit and binary on composite types)"}
+		}
+		if kind == cteEightBit {
+			fix.cte = cteValue7Bit
+		}
 	}
 	switch {
-	case composite && strings.HasPrefix(mediaType, "multipart/"):
-		if fix.contentType != "" {
-			// Name the type as written: application/vnd.wap.multipart.X.
-			mediaType = strings.ToLower(strings.Trim(strings.SplitN(h.Get("Content-Type"), ";", 2)[0], " \t"))
-		}
+	case isMultipart:
 		boundary, ok := params["boundary"]
 		if reason := checkBoundary(boundary, ok); reason != "" {
 			return &MIMEError{Part: path, Reason: mediaType + " " + reason}
@@ -418,12 +443,12 @@ func (sw *walker) entity(h *textproto.Header, path string, depth int, emit emitF
 			return err
 		}
 		return sw.multipart(path, depth, mediaType, boundary)
-	case composite && mediaType == "message/rfc822":
+	case mediaType == "message/rfc822":
 		if err := sw.emit(emit, fix); err != nil {
 			return err
 		}
 		// The encapsulated message: its header, then its body, walked like the top-level message.
-		return sw.headedEntity(path, depth+1)
+		return sw.headedEntity(path, depth+1, false)
 	}
 	fix.cte = ""
 	return sw.leaf(path, kind, fix, emit)
@@ -469,6 +494,22 @@ func transferEncodingOf(h *textproto.Header) cteKind {
 	return cteUnknown
 }
 
+// transferEncodingName returns h's Content-Transfer-Encoding token for an error message: in lower
+// case when it is a known one, quoted otherwise.
+func transferEncodingName(h *textproto.Header) string {
+	v, _ := lex.FirstValue(h, "Content-Transfer-Encoding")
+	if i := strings.IndexAny(v, " \t;("); i >= 0 {
+		v = v[:i]
+	}
+	if _, ok := transferEncodings[strings.ToLower(v)]; ok {
+		return strings.ToLower(v)
+	}
+	if len(v) > 32 {
+		v = v[:32]
+	}
+	return strconv.QuoteToASCII(v)
+}
+
 // checkBoundary returns why a multipart boundary parameter is unusable, or "". Printable ASCII is
 // accepted, which is more than the bchars of RFC 2046 §5.1.1 but what mail parsers accept.
 func checkBoundary(b string, present bool) string {
@@ -493,8 +534,9 @@ func checkBoundary(b string, present bool) string {
 // multipart walks a multipart body (RFC 2046 §5.1.1): preamble, parts, close delimiter, epilogue.
 func (sw *walker) multipart(path string, depth int, mediaType, boundary string) error {
 	sw.boundaries = append(sw.boundaries, boundary)
+	sw.paths = append(sw.paths, path)
 	level := len(sw.boundaries) - 1
-	defer func() { sw.boundaries = sw.boundaries[:level] }()
+	defer func() { sw.boundaries, sw.paths = sw.boundaries[:level], sw.paths[:level] }()
 
 	if err := sw.skipFiller(); err != nil {
 		return err
@@ -507,18 +549,27 @@ func (sw *walker) multipart(path string, depth int, mediaType, boundary string) 
 		}
 		own, final := false, false
 		if err == nil {
-			l, c := sw.delimiter(p)
+			l, c, derr := sw.delimiter(p)
+			if derr != nil {
+				return derr
+			}
 			own, final = l == level, c
+		}
+		if own && n > 1 && sw.nl == "\r\n" && !p.crlfBefore && !p.afterPartHeader {
+			// A multipart reader looks for CRLF "--" boundary, and reads on.
+			return &MIMEError{Part: path, Reason: mediaType + " delimiter line " + strconv.Quote("--"+boundary) +
+				" not after a CRLF, as the first delimiter line ends"}
+		}
+		if own && final && n == 1 {
+			// RFC 2046 §5.1.1: one or more body parts; IMAP's BODYSTRUCTURE cannot hold none.
+			return &MIMEError{Part: path, Reason: mediaType + " without any body part"}
 		}
 		if !own {
 			if n == 1 {
 				return &MIMEError{Part: path, Reason: mediaType + " body without any delimiter line for its boundary " + strconv.Quote(boundary)}
 			}
-			if err == nil {
-				sw.pushBack(p.b) // an enclosing multipart's delimiter
-			}
-			// The close delimiter is missing: supply it (best effort).
-			return sw.write([]byte("\r\n--" + boundary + "--\r\n"))
+			// A store's multipart reader fails at the end of the body ("unexpected EOF").
+			return &MIMEError{Part: path, Reason: mediaType + " without its close delimiter " + strconv.Quote("--"+boundary+"--")}
 		}
 		if err := sw.write(p.b); err != nil {
 			return err
@@ -530,7 +581,7 @@ func (sw *walker) multipart(path string, depth int, mediaType, boundary string) 
 		if sw.parts > sw.lim.Parts {
 			return &MIMEError{Part: path, Reason: "more than " + strconv.Itoa(sw.lim.Parts) + " body parts"}
 		}
-		if err := sw.headedEntity(childPath(path, n), depth+1); err != nil {
+		if err := sw.headedEntity(childPath(path, n), depth+1, true); err != nil {
 			return err
 		}
 	}
@@ -554,7 +605,7 @@ func childPath(path string, n int) string {
 }
 
 // headedEntity reads an entity's header from the input and walks the entity.
-func (sw *walker) headedEntity(path string, depth int) error {
+func (sw *walker) headedEntity(path string, depth int, partHeader bool) error {
 	if depth > sw.lim.Depth {
 		// Refused before its header is even read.
 		return &MIMEError{Part: path, Reason: "nested deeper than " + strconv.Itoa(sw.lim.Depth) + " levels"}
@@ -563,6 +614,12 @@ func (sw *walker) headedEntity(path string, depth int) error {
 	if err != nil {
 		return err
 	}
+	if term == nil {
+		// A store reads the delimiter line as a header line, or fails at the end of input.
+		return &MIMEError{Part: path, Reason: "header not ended by an empty line (it runs into a delimiter line or the end of input)"}
+	}
+	// A multipart reader takes a delimiter right after a part header without a line end before it.
+	sw.afterPartHeader = partHeader
 	h, err := textproto.ReadHeader(bufio.NewReader(io.MultiReader(bytes.NewReader(raw), strings.NewReader("\r\n"))))
 	if err != nil {
 		return &MIMEError{Part: path, Reason: malformedHeader(err)}
@@ -578,9 +635,6 @@ func (sw *walker) headedEntity(path string, depth int) error {
 		b, err := rebuildHeader(&h, fix, path)
 		if err != nil {
 			return err
-		}
-		if len(term) == 0 {
-			term = []byte("\r\n")
 		}
 		if _, err := sw.out.Write(b); err != nil {
 			return err
@@ -605,8 +659,8 @@ func malformedHeader(err error) string {
 }
 
 // readHeader reads a header up to and including the empty line that ends it. term is that empty
-// line; it is empty when the header ended at a delimiter or at the end of input instead (best
-// effort: the body is then empty).
+// line; it is nil when the header ended at a delimiter (which is pushed back) or at the end of
+// input instead.
 func (sw *walker) readHeader(path string) (raw, term []byte, err error) {
 	for {
 		p, err := sw.next()
@@ -619,8 +673,12 @@ func (sw *walker) readHeader(path string) (raw, term []byte, err error) {
 		if p.start && p.whole && (string(p.b) == "\r\n" || string(p.b) == "\n") {
 			return raw, append([]byte(nil), p.b...), nil
 		}
-		if l, _ := sw.delimiter(p); l >= 0 {
-			sw.pushBack(p.b)
+		l, _, derr := sw.delimiter(p)
+		if derr != nil {
+			return nil, nil, derr
+		}
+		if l >= 0 {
+			sw.pushBack(p)
 			return raw, nil, nil
 		}
 		if len(raw)+len(p.b) > maxPartHeader {
@@ -644,8 +702,12 @@ func (sw *walker) skipFiller() error {
 		if err != nil {
 			return err
 		}
-		if l, _ := sw.delimiter(p); l >= 0 {
-			sw.pushBack(p.b)
+		l, _, derr := sw.delimiter(p)
+		if derr != nil {
+			return derr
+		}
+		if l >= 0 {
+			sw.pushBack(p)
 			break
 		}
 		if !keep {

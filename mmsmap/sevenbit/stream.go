@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"strconv"
 
 	"github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
 )
@@ -18,16 +19,27 @@ type piece struct {
 	b     []byte // valid until the next read
 	start bool   // b begins a line
 	whole bool   // b ends a line (or the input) too
+	// crlfBefore is set when the input before b ended in CRLF; afterPartHeader when b comes right
+	// after the empty line that ends a part header.
+	crlfBefore, afterPartHeader bool
 }
 
 // next returns the next piece, or io.EOF at the end of input.
 func (sw *walker) next() (piece, error) {
 	if sw.hasPushed {
 		sw.hasPushed = false
-		return piece{b: sw.pushed, start: true, whole: true}, nil
+		return piece{b: sw.pushed.b, start: true, whole: true, crlfBefore: sw.pushed.crlfBefore,
+			afterPartHeader: sw.pushed.afterPartHeader}, nil
 	}
 	b, err := sw.in.ReadSlice('\n')
-	p := piece{b: b, start: !sw.midLine, whole: true}
+	p := piece{b: b, start: !sw.midLine, whole: true, crlfBefore: sw.endCRLF, afterPartHeader: sw.afterPartHeader}
+	sw.afterPartHeader = false
+	switch n := len(b); {
+	case n >= 2:
+		sw.endCRLF, sw.endCR = b[n-2] == '\r' && b[n-1] == '\n', b[n-1] == '\r'
+	case n == 1:
+		sw.endCRLF, sw.endCR = sw.endCR && b[0] == '\n', b[0] == '\r'
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, bufio.ErrBufferFull):
@@ -44,41 +56,79 @@ func (sw *walker) next() (piece, error) {
 }
 
 // pushBack returns a delimiter line to the input, for the multipart that owns it.
-func (sw *walker) pushBack(line []byte) {
-	sw.pushed = append(sw.pushed[:0], line...)
+func (sw *walker) pushBack(p piece) {
+	sw.pushed.b = append(sw.pushed.b[:0], p.b...)
+	sw.pushed.crlfBefore, sw.pushed.afterPartHeader = p.crlfBefore, p.afterPartHeader
 	sw.hasPushed = true
 }
 
 // delimiter reports whether p is a delimiter line of an enclosing multipart: level is the index in
 // sw.boundaries (-1 when p is not one) and final is set for a close delimiter.
-func (sw *walker) delimiter(p piece) (level int, final bool) {
-	if !p.start || !p.whole || len(p.b) < 3 || p.b[0] != '-' || p.b[1] != '-' {
-		return -1, false
+//
+// A line that a multipart reader such as go-message's (or Go's mime/multipart) takes for the start
+// of a delimiter, "--" and an enclosing boundary followed by a space, a tab, CR, LF, "-" or the
+// end of input, is a *MIMEError unless it is a delimiter line ending in the line end of the
+// message's first delimiter line (or in the end of input): such a reader ends the part there and
+// then fails on the line. Every delimiter line of the message must end in the same line end, since
+// such a reader expects each of a multipart's delimiter lines to end as its first one does.
+func (sw *walker) delimiter(p piece) (level int, final bool, err error) {
+	if !p.start || len(p.b) < 3 || p.b[0] != '-' || p.b[1] != '-' {
+		return -1, false, nil
 	}
 	for i := len(sw.boundaries) - 1; i >= 0; i-- {
-		if ok, cl := isDelimiterLine(p.b, sw.boundaries[i]); ok {
-			return i, cl
+		b := sw.boundaries[i]
+		if len(p.b) < 2+len(b) || string(p.b[2:2+len(b)]) != b {
+			continue
 		}
+		if len(p.b) > 2+len(b) {
+			if c := p.b[2+len(b)]; c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '-' {
+				continue // "--b1" is not a delimiter of "b"
+			}
+		} else if !p.whole {
+			continue
+		}
+		ok, cl, eol := isDelimiterLine(p.b, b)
+		switch {
+		case !ok || !p.whole:
+		case sw.nl == "" || eol == "" || eol == sw.nl:
+			if sw.nl == "" {
+				sw.nl = eol
+			}
+			return i, cl, nil
+		}
+		return -1, false, &MIMEError{Part: sw.paths[i], Reason: "a line beginning with the delimiter " + strconv.Quote("--"+b) +
+			" is not a delimiter line ending in " + strconv.Quote(sw.nlOrCRLF()) + " (the line end of the first delimiter line)"}
 	}
-	return -1, false
+	return -1, false, nil
+}
+
+// nlOrCRLF returns the line end of the first delimiter line, or CRLF before there is one.
+func (sw *walker) nlOrCRLF() string {
+	if sw.nl == "" {
+		return "\r\n"
+	}
+	return sw.nl
 }
 
 // isDelimiterLine reports whether line is "--" boundary, then "--" for a close delimiter, then
-// transport padding (spaces and tabs), then the line end or the end of input (RFC 2046 §5.1.1).
-func isDelimiterLine(line []byte, boundary string) (ok, final bool) {
+// transport padding (spaces and tabs), then the line end (CRLF or LF, returned in eol) or the end
+// of input (RFC 2046 §5.1.1).
+func isDelimiterLine(line []byte, boundary string) (ok, final bool, eol string) {
 	if len(line) < 2+len(boundary) || string(line[2:2+len(boundary)]) != boundary {
-		return false, false
+		return false, false, ""
 	}
 	rest := line[2+len(boundary):]
 	if len(rest) >= 2 && rest[0] == '-' && rest[1] == '-' {
 		final, rest = true, rest[2:]
 	}
-	for _, c := range rest {
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return false, false
-		}
+	for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
+		rest = rest[1:]
 	}
-	return true, final
+	switch string(rest) {
+	case "", "\n", "\r\n":
+		return true, final, string(rest)
+	}
+	return false, false, ""
 }
 
 // bodyReader reads a leaf body: the input up to the next delimiter of an enclosing multipart,
@@ -143,8 +193,13 @@ func (r *bodyReader) fill() {
 		r.err = err
 		return
 	}
-	if l, _ := r.sw.delimiter(p); l >= 0 {
-		r.sw.pushBack(p.b)
+	l, _, derr := r.sw.delimiter(p)
+	if derr != nil {
+		r.err = derr
+		return
+	}
+	if l >= 0 {
+		r.sw.pushBack(p)
 		r.eolBuf = r.hold
 		r.eol = r.eolBuf[:r.nhold]
 		r.nhold, r.done = 0, true
