@@ -45,6 +45,8 @@ var fuzzSeeds = []string{
 		"Subject: =?utf-8?q?a=0D=0ABcc:_x?= \xc3\r\nMessage-ID: <a@b@c>\r\nIn-Reply-To: <\xff@x>\r\nContent-Type: text/plain;\x00 x\r\n" +
 		"Reply-To: undisclosed-recipients:;\r\nSensitivity: company-confidential\r\n\r\n",
 	"To: \"=?utf-8?q?x?=\" <+15550001111@mms.example.net>\r\nFrom: \"a  b\" <*123@x>\r\nX-Mms-Message-ID: <m1 x@y>\r\n\r\n",
+	"From: =?UTF-8?Q?\\=C2=A0?= <0>\r\n\r\n",
+	"To: \"a b\"@example.org, \"\\\\\" <x@example.org>\r\n\r\n",
 }
 
 // FuzzToInternetMail shows hostile headers read from the wire as Internet mail. Invariants: no
@@ -53,14 +55,15 @@ var fuzzSeeds = []string{
 // Message-ID or Date that is not clean (ToInternetMail drops those), then at most one Message-ID
 // and one Date made up, with at least one Date in all, so no field is injected or lost; no field
 // holds a control octet (CRLF of folds and HTAB aside); the rewritten From/To/Cc/Reply-To are
-// single lines and, when mmsmap read the original as a non-empty address list, net/mail reads the
-// same number of mailboxes, and so does mmsmap again.
+// single lines and, when mmsmap read the original as a non-empty address list, net/mail and mmsmap
+// read the same addresses back: e-mail addresses unchanged, numbers at the view's domain, other
+// device addresses as the display name of its postmaster, display names unchanged.
 func FuzzToInternetMail(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
 	}
 	fixed := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	view := MailView{Domain: "mms.example.net", Plan: nanp, Now: func() time.Time { return fixed }}
+	view := MailView{Domain: fuzzViewDomain, Plan: nanp, Now: func() time.Time { return fixed }}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(bytes.NewReader(raw), 1<<20)))
 		if err != nil {
@@ -160,7 +163,26 @@ func fuzzCheckAddressField(t *testing.T, k, in, out string) {
 	if err != nil || len(again) != len(addrs) {
 		t.Fatalf("%s: %q rewritten as %q: mmsmap reads %d of %d addresses: %v", k, in, out, len(again), len(addrs), err)
 	}
+	for i, a := range addrs {
+		b := again[i]
+		var ok bool
+		switch {
+		case a.Type == mmsmap.TypeEmail: // kept as it was
+			ok = b == a
+		case a.IsNumber(): // at the view's domain, under its display name
+			ok = b.IsNumber() && b.Domain == fuzzViewDomain && b.DisplayName == a.DisplayName
+		default: // the device address as the display name of the domain's postmaster
+			ok = b.Type == mmsmap.TypeEmail && b.Domain == fuzzViewDomain && b.DisplayName == a.DeviceAddress()
+		}
+		// net/mail agrees (it gives the local part unquoted).
+		if !ok || list[i].Address != b.Value+"@"+b.Domain || list[i].Name != b.DisplayName {
+			t.Fatalf("%s: %q rewritten as %q: address %d %#v read back as %#v (net/mail: %q)", k, in, out, i, a, b, list[i].Address)
+		}
+	}
 }
+
+// fuzzViewDomain is the MailView.Domain of FuzzToInternetMail.
+const fuzzViewDomain = "mms.example.net"
 
 // FuzzNewForwardRequest turns hostile mail headers, and a hostile envelope recipient, into an
 // MM4_forward.REQ. Invariants: no panic; every error is a *mm4.FieldError (as documented); a REQ

@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -119,24 +118,35 @@ func (v MailView) mailboxList(val string) string {
 	return strings.Join(parts, ", ")
 }
 
-// mailbox renders one address as an RFC 5322 mailbox.
+// mailbox renders one address as an RFC 5322 mailbox: "<addr>", or the
+// display name, quoted or (when it is not ASCII or holds "=?") as encoded-words,
+// and "<addr>". (Not mail.Address.String: it quotes the quoted local part of
+// a.String() again, and leaves a '\' in a Q encoded-word of a display name, where
+// RFC 2047 §5(3) allows none and net/mail cannot read it.)
 func (v MailView) mailbox(a mmsmap.Address) string {
-	m := mail.Address{Name: a.DisplayName}
+	name, addr := a.DisplayName, ""
 	switch {
 	case a.IsNumber():
 		if n, err := v.Plan.NormalizeAddress(a); err == nil {
 			a = n
 		}
-		m.Address = a.Format(mmsmap.FormE164, v.Domain)
+		addr = a.Format(mmsmap.FormE164, v.Domain)
 	case a.Type == mmsmap.TypeEmail:
-		m.Address = a.String()
+		addr = a.String()
 	default:
 		// IPv4/IPv6/other device addresses have no mailbox form; keep
 		// the device address, qualified, as the display name.
-		m.Name = a.DeviceAddress()
-		m.Address = "postmaster@" + v.Domain
+		name = a.DeviceAddress()
+		addr = "postmaster@" + v.Domain
 	}
-	return m.String()
+	switch {
+	case name == "":
+		return "<" + addr + ">"
+	case !strings.ContainsFunc(name, func(r rune) bool { return (r < ' ' || r > '~') && r != '\t' }) &&
+		!strings.Contains(name, "=?"):
+		return lex.QuoteString(name) + " <" + addr + ">" // as mail.Address.String writes it
+	}
+	return lex.FormatMailbox(name, addr) // B encoded-words
 }
 
 // msgIDFromMMS makes an RFC 5322 msg-id from an X-Mms-Message-ID.
