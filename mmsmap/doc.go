@@ -24,9 +24,10 @@
 //   - [github.com/maddy-mms/maddy-mms/mmsmap/mm3]: the RFC 4356 mapping between MMs and Internet
 //     mail, one function per direction: mm3.ToInternetMail (RFC 4356 §2.1.3.2) and
 //     mm3.NewForwardRequest (RFC 4356 §2.1.3.3, producing an MM4_forward.REQ and its envelope).
-//   - [github.com/maddy-mms/maddy-mms/mmsmap/sevenbit]: sevenbit.Body re-encodes a MIME body so
-//     that it is 7-bit clean for MM4, keeping its structure; sevenbit.Clean tells, in one streaming
-//     pass, whether that is needed.
+//   - [github.com/maddy-mms/maddy-mms/mmsmap/sevenbit]: sevenbit.Check validates a message's MIME
+//     structure (nesting, parts, boundaries) before it is stored or converted; sevenbit.Convert
+//     re-encodes a MIME body so that it is 7-bit clean for MM4, keeping its structure, streaming
+//     with bounded memory; sevenbit.Clean tells, in one streaming pass, whether that is needed.
 //
 // An MM1 binary PDU codec (OMA-MMS-ENC) will sit beside them.
 //
@@ -47,7 +48,7 @@
 // REQ that asks for it with the RES built by mm4.NewResponse (written by mm4.Message.Header and
 // sent in its own SMTP transaction), and shows a forwarded MM to a mail user with
 // mm3.ToInternetMail. In the other direction, mm3.NewForwardRequest turns a subscriber's mail into
-// an MM4_forward.REQ for a peer, and sevenbit.Body makes its body safe for the peer's SMTP.
+// an MM4_forward.REQ for a peer, and sevenbit.Convert makes its body safe for the peer's SMTP.
 //
 // Errors name what is wrong: [AddressError] here, mm4.FieldError for an MM4 header field (its
 // spelling is TS 23.140's, so it suits an SMTP reply or an X-Mms-Status-Text), and
