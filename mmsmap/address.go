@@ -635,11 +635,15 @@ func (a Address) IsNumber() bool {
 	return a.Type == TypePLMN || a.Type == TypeShortCode
 }
 
-// quoteLocal writes a local part as is when it consists of atext and dots, and as a
-// quoted-string otherwise.
+// quoteLocal writes a local part as is when it is a dot-atom (atext, with single dots between
+// atoms, RFC 5322 §3.2.3), and as a quoted-string otherwise (".", "a..b", "a.").
 func quoteLocal(local string) string {
 	for i := 0; i < len(local); i++ {
-		if c := local[i]; !lex.IsAtext(c) && c != '.' {
+		c := local[i]
+		if c == '.' && i > 0 && i < len(local)-1 && local[i-1] != '.' {
+			continue
+		}
+		if !lex.IsAtext(c) {
 			return lex.QuoteString(local)
 		}
 	}
