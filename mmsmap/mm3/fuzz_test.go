@@ -277,14 +277,8 @@ func FuzzNewForwardRequest(f *testing.F) {
 		if m.To == nil && m.Cc == nil {
 			t.Fatalf("REQ without To or Cc")
 		}
-		for _, l := range append(append([]string(nil), m.To...), m.Cc...) {
-			if l == undisclosedRecipients {
-				continue
-			}
-			if _, err := mmsmap.ParseAddressList(l); err != nil {
-				t.Fatalf("To/Cc %q: %v", l, err)
-			}
-		}
+		fuzzCheckRewrittenList(t, &h, "To", m.To, o.PeerDomain)
+		fuzzCheckRewrittenList(t, &h, "Cc", m.Cc, o.PeerDomain)
 		if v, ok := lex.FirstValue(&h, "Subject"); ok && !strings.ContainsFunc(v, func(r rune) bool { return (r < ' ' || r > '~') && r != '\t' }) && m.Subject != v {
 			t.Fatalf("Subject %q sent as %q", v, m.Subject)
 		}
@@ -297,6 +291,58 @@ func FuzzNewForwardRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzCheckRewrittenList checks the To or Cc of a REQ against every such field of the mail: the
+// same addresses in the same order and with the same display names, e-mail addresses unchanged,
+// device addresses (numbers too) at the peer's domain; or, when the mail named nobody, a single
+// envelope recipient or "undisclosed-recipients:;".
+func fuzzCheckRewrittenList(t *testing.T, mail *textproto.Header, field string, written []string, peer string) {
+	t.Helper()
+	var want []mmsmap.Address
+	for f := mail.Fields(); f.Next(); {
+		if lex.TokenEqualFold(f.Key(), field) {
+			l, err := mmsmap.ParseAddressList(lex.TrimFieldValue(f.Value()))
+			if err != nil {
+				t.Fatalf("%s %q accepted: %v", field, f.Value(), err)
+			}
+			want = append(want, l...)
+		}
+	}
+	if len(written) > 1 {
+		t.Fatalf("%d %s fields", len(written), field)
+	}
+	var got []mmsmap.Address
+	if len(written) == 1 && written[0] != undisclosedRecipients {
+		var err error
+		if got, err = mmsmap.ParseAddressList(written[0]); err != nil {
+			t.Fatalf("%s %q: %v", field, written[0], err)
+		}
+	}
+	if len(want) == 0 {
+		if len(got) > 1 {
+			t.Fatalf("%s %q for a mail without one", field, written)
+		}
+		return
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d addresses written as %d: %q", field, len(want), len(got), written)
+	}
+	for i, a := range want {
+		b := got[i]
+		ok := b.DisplayName == a.DisplayName
+		switch {
+		case a.Type == mmsmap.TypeEmail:
+			ok = ok && b == a
+		case a.IsNumber():
+			ok = ok && b.IsNumber() && b.Domain == peer
+		default:
+			ok = ok && b.Type == a.Type && b.Value == a.Value && b.Domain == peer
+		}
+		if !ok {
+			t.Fatalf("%s: address %d %#v written as %#v in %q", field, i, a, b, written)
+		}
+	}
 }
 
 // fuzzREQFields are the fields (lower case) NewForwardRequest documents that the REQ writes itself.
