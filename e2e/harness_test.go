@@ -451,18 +451,25 @@ func (p *peer) waitFor(timeout time.Duration, n int, needles ...string) []receiv
 // mailbox returns the raw messages in user's INBOX.
 func (s *server) mailbox(user, pass string) [][]byte {
 	s.t.Helper()
+	return s.mailboxFor(s.t, user, pass)
+}
+
+// mailboxFor is mailbox for test t (e.g. a subtest, whose goroutine may
+// fail).
+func (s *server) mailboxFor(t testing.TB, user, pass string) [][]byte {
+	t.Helper()
 	c, err := imapclient.Dial(s.addr("MMS_IMAP_PORT"))
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer c.Logout()
 	c.Timeout = 30 * time.Second
 	if err := c.Login(user, pass); err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	mbox, err := c.Select("INBOX", true)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if mbox.Messages == 0 {
 		return nil
@@ -472,13 +479,13 @@ func (s *server) mailbox(user, pass string) [][]byte {
 	section := &imap.BodySectionName{Peek: true}
 	ch := make(chan *imap.Message, mbox.Messages)
 	if err := c.Fetch(seq, []imap.FetchItem{section.FetchItem()}, ch); err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	var out [][]byte
 	for m := range ch {
 		b, err := io.ReadAll(m.GetBody(section))
 		if err != nil {
-			s.t.Fatal(err)
+			t.Fatal(err)
 		}
 		out = append(out, b)
 	}

@@ -8,15 +8,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net"
 	"net/textproto"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-imap"
-	imapclient "github.com/emersion/go-imap/client"
 )
 
 // This file sends hostile input to the real binary: over-long lines,
@@ -367,37 +363,10 @@ func unclean(data []byte, extra string) string {
 // alice returns the messages in alice's mailbox holding needle.
 func (h *hostileRun) alice(t *testing.T, needle string) [][]byte {
 	t.Helper()
-	c, err := imapclient.Dial(h.s.addr("MMS_IMAP_PORT"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Logout()
-	c.Timeout = 10 * time.Second
-	if err := c.Login("alice@example.net", "alice-password"); err != nil {
-		t.Fatal(err)
-	}
-	mbox, err := c.Select("INBOX", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mbox.Messages == 0 {
-		return nil
-	}
-	seq := new(imap.SeqSet)
-	seq.AddRange(1, mbox.Messages)
-	section := &imap.BodySectionName{Peek: true}
-	ch := make(chan *imap.Message, mbox.Messages)
-	if err := c.Fetch(seq, []imap.FetchItem{section.FetchItem()}, ch); err != nil {
-		t.Fatal(err)
-	}
 	var out [][]byte
-	for m := range ch {
-		b, err := io.ReadAll(m.GetBody(section))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(b, []byte(needle)) {
-			out = append(out, b)
+	for _, m := range h.s.mailboxFor(t, "alice@example.net", "alice-password") {
+		if bytes.Contains(m, []byte(needle)) {
+			out = append(out, m)
 		}
 	}
 	return out
