@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +100,34 @@ func TestTruncatedDATA(t *testing.T) {
 	msgs := s.aliceMessages("cut-1")
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0]), "this is the whole of cut-1") {
 		t.Fatalf("alice has %d messages for the REQ; want the whole MM once", len(msgs))
+	}
+}
+
+// TestQueueLeftoversRemoved: what a crash in the middle of queueing leaves
+// in a queue directory (ID.header and ID.body without ID.meta, ID.meta.new)
+// is removed when the server starts again; a queued message is kept and
+// delivered.
+func TestQueueLeftoversRemoved(t *testing.T) {
+	p := newPeer(t)
+	p.setStall(true) // the RES stays queued
+	s := newServer(t, p.port)
+	s.start()
+	mustAccept(t, s.sendREQ(req{txID: "left-1", msgID: "left-mm-1", ack: "Yes"}))
+	s.kill9()
+	p.setStall(false)
+
+	dir := filepath.Join(s.stateDir, "mm4_out")
+	leftovers := []string{"dead1.header", "dead1.body", "dead2.header", "dead3.meta.new"}
+	for _, name := range leftovers {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.start()
+	p.waitFor(60*time.Second, 1, `"left-1"`, "Request-Status-Code: Ok")
+	for _, name := range leftovers {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s left in the queue directory after a restart (%v)", name, err)
+		}
 	}
 }
