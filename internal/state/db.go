@@ -144,7 +144,7 @@ func (d *db) fixedQueries() []string {
 		qPutRequest, qPutRequestRcpt, qGetRequest, qGetRequestRcpts, qResolveRcpts, qFinishRequest,
 		qSetRequestStatus, qRetry, due, qExpireRequestRcpts, qExpireRequests,
 		qPutSent, qPutSentRcpt, qGetSent, qGetSentRcpts, qReportSoleRcpt, qRecordDelivery, qRecordRead,
-		qGetReceived, qSweepTransactions, qTrimTransactions, qCountTransactions, qSweepSentRcpts, qSweepSent, qSweepReceived,
+		qGetReceived, qReceivedByRFC822, qSweepTransactions, qTrimTransactions, qCountTransactions, qSweepSentRcpts, qSweepSent, qSweepReceived,
 	}
 }
 

@@ -38,8 +38,11 @@ const (
 		WHERE message_id = $1 AND number = $2`
 
 	qGetReceived = `SELECT peer, message_id, transaction_id, originator_system, sender, recipients,
-			delivery_report, read_reply, received_at, expires_at
+			delivery_report, read_reply, received_at, expires_at, rfc822_message_id
 		FROM mms_received WHERE peer = $1 AND message_id = $2 ORDER BY received_at, transaction_id`
+
+	qReceivedByRFC822 = `SELECT peer, message_id FROM mms_received WHERE rfc822_message_id = $1
+		ORDER BY received_at DESC LIMIT 1`
 )
 
 func (d *db) PutSent(ctx context.Context, m SentMM, reqs []Request) error {
@@ -189,7 +192,7 @@ func (d *db) Received(ctx context.Context, peer, messageID string) (ReceivedMM, 
 		var rcpts string
 		var dr, rr, at, exp int64
 		if err := rows.Scan(&r.Peer, &r.MessageID, &r.TransactionID, &r.OriginatorSystem, &r.Sender, &rcpts,
-			&dr, &rr, &at, &exp); err != nil {
+			&dr, &rr, &at, &exp, &r.RFC822MessageID); err != nil {
 			return ReceivedMM{}, false, fmt.Errorf("state: received %s/%s: %w", peer, messageID, err)
 		}
 		if err := json.Unmarshal([]byte(rcpts), &r.Recipients); err != nil {
@@ -216,6 +219,23 @@ func (d *db) Received(ctx context.Context, peer, messageID string) (ReceivedMM, 
 		return ReceivedMM{}, false, fmt.Errorf("state: received %s/%s: %w", peer, messageID, err)
 	}
 	return m, found, nil
+}
+
+// ReceivedByRFC822ID finds the MM that was delivered with this RFC 5322
+// Message-ID (the latest, should two peers have used one).
+func (d *db) ReceivedByRFC822ID(ctx context.Context, id string) (ReceivedMM, bool, error) {
+	if id == "" {
+		return ReceivedMM{}, false, nil
+	}
+	var peer, messageID string
+	err := d.queryRow(ctx, nil, qReceivedByRFC822, id).Scan(&peer, &messageID)
+	if err == sql.ErrNoRows {
+		return ReceivedMM{}, false, nil
+	}
+	if err != nil {
+		return ReceivedMM{}, false, fmt.Errorf("state: received as %s: %w", id, err)
+	}
+	return d.Received(ctx, peer, messageID)
 }
 
 func containsString(list []string, s string) bool {

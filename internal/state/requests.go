@@ -118,6 +118,21 @@ func (d *db) putRequest(ctx context.Context, tx *sql.Tx, r Request) error {
 	return nil
 }
 
+func (d *db) PutRequests(ctx context.Context, reqs []Request) error {
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		for _, r := range reqs {
+			if err := d.putRequest(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("state: put requests: %w", err)
+	}
+	return nil
+}
+
 func (d *db) GetRequest(ctx context.Context, peer, txID string) (Request, bool, error) {
 	r, ok, err := d.getRequest(ctx, nil, peer, txID)
 	if err != nil {

@@ -132,6 +132,17 @@ var migrations = []migration{
 			`CREATE INDEX mms_received_expires ON mms_received (expires_at)`,
 		},
 	},
+	{
+		// Version 3: an MM received is also found by the RFC 5322
+		// Message-ID it was delivered with, which a subscriber's MDN
+		// names (RFC 8098 Original-Message-ID): its read report goes to
+		// the peer the MM came from.
+		name: "received by rfc822 message id",
+		sqlite: []string{
+			`ALTER TABLE mms_received ADD COLUMN rfc822_message_id TEXT NOT NULL DEFAULT ''`,
+			`CREATE INDEX mms_received_rfc822 ON mms_received (rfc822_message_id)`,
+		},
+	},
 }
 
 func init() {

@@ -236,6 +236,11 @@ type Resolved struct {
 
 // Requests tracks the requests we sent until their responses.
 type Requests interface {
+	// PutRequests records requests that carry no MM of ours (reports we
+	// originate), before they are sent, so that their responses are
+	// matched and their timeouts handled like a forward request's.
+	PutRequests(ctx context.Context, reqs []Request) error
+
 	// GetRequest returns the request (peer, txID) in any state.
 	GetRequest(ctx context.Context, peer, txID string) (Request, bool, error)
 
@@ -300,6 +305,9 @@ type ReceivedMM struct {
 	ReadReply        bool // a read reply was asked for
 	ReceivedAt       time.Time
 	Expires          time.Time
+	// RFC822MessageID is the Message-ID it was delivered with, with its
+	// angle brackets (what a reader's MDN names).
+	RFC822MessageID string
 }
 
 // ReportKind tells a delivery report from a read report.
@@ -342,6 +350,10 @@ type Messages interface {
 
 	// Received returns the MM peer sent with this X-Mms-Message-ID.
 	Received(ctx context.Context, peer, messageID string) (ReceivedMM, bool, error)
+
+	// ReceivedByRFC822ID returns the MM delivered with this RFC 5322
+	// Message-ID (angle brackets included).
+	ReceivedByRFC822ID(ctx context.Context, id string) (ReceivedMM, bool, error)
 }
 
 var (

@@ -291,11 +291,21 @@ var behaviours = []struct {
 		now := time.Now().UTC().Round(0)
 		m := ReceivedMM{Peer: "peer", MessageID: "mm-1", TransactionID: "tx", OriginatorSystem: "system@peer.example",
 			Sender: "+48600000001/TYPE=PLMN@peer.example", Recipients: []string{"+15550001111"},
-			DeliveryReport: true, ReceivedAt: now, Expires: now.Add(time.Hour)}
+			DeliveryReport: true, ReceivedAt: now, Expires: now.Add(time.Hour), RFC822MessageID: "<mail-1@peer.example>"}
 		finish(t, s, Finish{Peer: "peer", TransactionID: "tx", Status: "Ok", Received: &m})
 		got, ok, err := s.Received(ctx, "peer", "mm-1")
 		if err != nil || !ok || !reflect.DeepEqual(got, m) {
 			t.Errorf("Received = %+v %v %v, want %+v", got, ok, err, m)
+		}
+		// A reader's MDN names the Message-ID it was delivered with.
+		got, ok, err = s.ReceivedByRFC822ID(ctx, "<mail-1@peer.example>")
+		if err != nil || !ok || !reflect.DeepEqual(got, m) {
+			t.Errorf("ReceivedByRFC822ID = %+v %v %v, want %+v", got, ok, err, m)
+		}
+		for _, id := range []string{"", "<other@peer.example>"} {
+			if _, ok, err := s.ReceivedByRFC822ID(ctx, id); ok || err != nil {
+				t.Errorf("ReceivedByRFC822ID(%q) = %v %v", id, ok, err)
+			}
 		}
 		if _, ok, _ := s.Received(ctx, "other", "mm-1"); ok {
 			t.Errorf("another peer's MM found")
@@ -303,6 +313,23 @@ var behaviours = []struct {
 		// The same MM again under a new transaction: no error.
 		claim(t, s, "peer", "tx2")
 		finish(t, s, Finish{Peer: "peer", TransactionID: "tx2", Status: "Ok", Received: &m})
+	}},
+	{"requests without an MM of ours", func(t *testing.T, o Options) {
+		s := open(t, o)
+		now := time.Now().UTC().Round(0)
+		r := Request{Peer: "peer", TransactionID: "dr-1", MessageID: "their-mm", MailFrom: "system@here.example",
+			Recipients: []Recipient{{Number: "+48600000001", RcptTo: "+48600000001/TYPE=PLMN@peer.example"}},
+			SentAt:     now, Deadline: now.Add(time.Hour)}
+		if err := s.PutRequests(ctx, []Request{r}); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := s.GetRequest(ctx, "peer", "dr-1")
+		if err != nil || !ok || got.State != Pending || got.MessageID != "their-mm" || len(got.Recipients) != 1 {
+			t.Errorf("GetRequest = %+v %v %v", got, ok, err)
+		}
+		if err := s.PutRequests(ctx, []Request{r}); !errors.Is(err, ErrDuplicate) {
+			t.Errorf("the same request again: %v, want ErrDuplicate", err)
+		}
 	}},
 	{"seen file import", func(t *testing.T, o Options) {
 		s := open(t, o)

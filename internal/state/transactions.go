@@ -53,8 +53,8 @@ const (
 		ON CONFLICT (peer, transaction_id) DO NOTHING`
 
 	qPutReceived = `INSERT INTO mms_received (peer, message_id, transaction_id, originator_system, sender,
-			recipients, delivery_report, read_reply, received_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			recipients, delivery_report, read_reply, received_at, expires_at, rfc822_message_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (peer, message_id, transaction_id) DO NOTHING`
 )
 
@@ -139,7 +139,7 @@ func (d *db) FinishTransaction(ctx context.Context, f Finish) error {
 			}
 			if _, err := d.exec(ctx, tx, qPutReceived, m.Peer, m.MessageID, m.TransactionID, m.OriginatorSystem,
 				m.Sender, string(rcpts), boolInt(m.DeliveryReport), boolInt(m.ReadReply),
-				nanos(m.ReceivedAt), nanos(m.Expires)); err != nil {
+				nanos(m.ReceivedAt), nanos(m.Expires), m.RFC822MessageID); err != nil {
 				return err
 			}
 		}
