@@ -1,10 +1,12 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-// Package dsn generates delivery status notifications (DSNs) for MMs that a
+// Package dsn generates delivery status notifications (DSNs): for MMs that a
 // peer MMSC refused (an MM4_forward.RES with an Error-* X-Mms-Request-Status-Code),
 // that could not be sent at all (e.g. too large for the peer), or for which no
-// response came in time.
+// response came in time; and, as the gateway of RFC 4356 §2.1.4, for MMS
+// delivery reports told to an Internet mail sender, which may report success
+// ("delivered", "relayed") as well as failure.
 //
 // A DSN is a multipart/report (RFC 6522, formerly RFC 3462) with
 // report-type=delivery-status, made of three parts:
@@ -16,9 +18,12 @@
 //     (RFC 6522 §3; RFC 3464 §3 allows returning the header only).
 //
 // RFC 4356 (mapping between MMS and Internet mail) carries MMS delivery
-// failures as exactly such RFC 3464 DSNs; the MMS status ends up in a
-// Diagnostic-Code of a private diagnostic-type such as "X-MMS"
-// (RFC 3464 §2.3.6) next to the nearest RFC 3463 enhanced status code.
+// reports and failures as exactly such RFC 3464 DSNs; the MMS status ends up
+// in a Diagnostic-Code of a private diagnostic-type such as "X-MMS"
+// (RFC 3464 §2.3.6) next to the nearest RFC 3463 enhanced status code. A DSN
+// made from an MMS delivery report names the gateway that made it in a
+// DSN-Gateway field (RFC 3464 §2.2.3), which RFC 4356 §2.1.4 requires
+// (Report.Gateway).
 //
 // The generated message is 7-bit clean (RFC 2045 §2.7, RFC 5322 §2.1.1),
 // so it can be sent to any SMTP server without 8BITMIME or SMTPUTF8.
@@ -30,17 +35,15 @@ package dsn
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
-	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/internal/dsn/mailfmt"
 )
 
 // Size limits. They bound the size of a DSN whatever a peer or the original
@@ -59,20 +62,81 @@ const (
 	// MaxOriginalHeader is the largest returned original header (in bytes,
 	// before transfer encoding); fields that do not fit are left out.
 	MaxOriginalHeader = 64 << 10
-
-	maxAddressLen    = 512      // Final-/Original-Recipient, From, To
-	maxSubjectText   = 200      // bytes of the original Subject kept
-	maxFieldNameLen  = 200      // original header field names
-	maxOrigFieldLen  = 16 << 10 // one original header field value
-	maxMTANameLen    = 255      // Remote-MTA name
-	rfc5322DateShape = time.RFC1123Z
 )
 
-// Action values (RFC 3464 §2.3.3) accepted in a Recipient.
+// Action values (RFC 3464 §2.3.3) accepted in a Recipient. "expanded" is not
+// offered: RFC 4356 §2.1.4 says a gateway SHOULD NOT use it.
 const (
-	ActionFailed  = "failed"
+	// ActionFailed: the MM could not be delivered and will not be; the
+	// Status is of class 5 (or 4 for a transient condition the MTA gave up
+	// on, such as 4.4.7).
+	ActionFailed = "failed"
+	// ActionDelayed: not delivered yet, still being tried; Status class 4.
 	ActionDelayed = "delayed"
+	// ActionDelivered: delivered to the recipient (for an MMS delivery
+	// report: retrieved by the recipient's handset); Status class 2.
+	ActionDelivered = "delivered"
+	// ActionRelayed: passed on to a system that will not report further
+	// (for an MMS delivery report: forwarded, or its fate indeterminate);
+	// Status class 2.
+	ActionRelayed = "relayed"
 )
+
+// actionRow describes one Action: the Status classes RFC 3464 §2.3.3 and
+// RFC 3463 allow with it, and how the Subject and the generated explanation
+// tell it.
+type actionRow struct {
+	action  string
+	classes []int
+	prefix  string // Subject prefix when the report is about this action alone
+	intro   string // first paragraph of the generated explanation
+}
+
+// actionTable is the list of supported actions. A report is summarized by
+// the row of its failures if it has any (so a report with failures always
+// reads "Undelivered MMS"), else by the row of its only action, else by
+// mixedRow.
+var actionTable = []actionRow{
+	{ActionFailed, []int{5, 4}, "Undelivered MMS",
+		"Your MMS could not be delivered to one or more of its recipients.\n" +
+			"The details are listed below."},
+	{ActionDelayed, []int{4}, "Delayed MMS",
+		"Your MMS has not yet been delivered to the recipients listed below.\n" +
+			"Delivery is still being attempted; you do not need to resend it."},
+	{ActionDelivered, []int{2}, "Delivered MMS",
+		"Your MMS has been delivered to the recipients listed below."},
+	{ActionRelayed, []int{2}, "Relayed MMS",
+		"Your MMS has been passed on for the recipients listed below to a system\n" +
+			"that does not report delivery; no further report will follow."},
+}
+
+// mixedRow summarizes a report without failures whose recipients have
+// different actions (e.g. delivered to one, still delayed for another).
+var mixedRow = actionRow{prefix: "MMS delivery status",
+	intro: "The delivery status of your MMS for each of its recipients is listed below."}
+
+func lookupAction(a string) *actionRow {
+	for i := range actionTable {
+		if actionTable[i].action == a {
+			return &actionTable[i]
+		}
+	}
+	return nil
+}
+
+// summarize returns the row describing a report whose recipients have the
+// given actions (all valid).
+func summarize(actions []string) *actionRow {
+	if slices.Contains(actions, ActionFailed) {
+		return lookupAction(ActionFailed)
+	}
+	for _, a := range actions[1:] {
+		if a != actions[0] {
+			return &mixedRow
+		}
+	}
+	return lookupAction(actions[0])
+}
 
 // Envelope describes the DSN message itself.
 type Envelope struct {
@@ -89,7 +153,9 @@ type Envelope struct {
 	// ReportingMTA is our host name, written as "Reporting-MTA: dns; …"
 	// (RFC 3464 §2.2.2). A leading "dns;" is accepted and ignored.
 	ReportingMTA string
-	// Date is the DSN's Date; the zero value means time.Now().
+	// Date is the DSN's Date; the zero value means time.Now(). For a DSN
+	// made from an MMS delivery report it is the report's Date
+	// (RFC 4356 Table 4).
 	Date time.Time
 }
 
@@ -98,18 +164,22 @@ type Recipient struct {
 	// FinalRecipient is the recipient as given by the sender, either as
 	// "rfc822; addr" or as a bare address (then "rfc822" is assumed;
 	// RFC 3464 §2.3.2). A non-ASCII address is written with the "utf-8"
-	// address type in its 7-bit xtext form (RFC 6533 §3).
+	// address type in its 7-bit xtext form (RFC 6533 §3). For a DSN made
+	// from an MMS delivery report it is the report's From, the recipient
+	// of the MM (RFC 4356 Table 4).
 	FinalRecipient string
 	// OriginalRecipient is the ORCPT of RFC 3461 §4.2, e.g.
 	// "rfc822; addr". The Original-Recipient field (RFC 3464 §2.3.1) is
 	// written only when this is set. (Optional; an addition to the
 	// original design.)
 	OriginalRecipient string
-	// Action is ActionFailed or ActionDelayed (RFC 3464 §2.3.3).
+	// Action is ActionFailed, ActionDelayed, ActionDelivered or
+	// ActionRelayed (RFC 3464 §2.3.3).
 	Action string
 	// Status is the RFC 3463 enhanced status code (RFC 3464 §2.3.4),
 	// e.g. {5, 6, 0}. "failed" requires class 5 or 4 (4 meaning the MTA
-	// gave up on a transient condition, such as 4.4.7), "delayed" class 4.
+	// gave up on a transient condition, such as 4.4.7), "delayed" class 4,
+	// "delivered" and "relayed" class 2.
 	Status [3]int
 	// RemoteMTA optionally names the peer MMSC (RFC 3464 §2.3.5), as
 	// "dns; mms.peer.example" or a bare host name.
@@ -123,7 +193,9 @@ type Recipient struct {
 	// text in Report.Explanation) and cut to MaxDiagnosticText bytes.
 	DiagnosticCode string
 	// LastAttempt is written as Last-Attempt-Date (RFC 3464 §2.3.7) unless
-	// zero.
+	// zero. For a DSN made from an MMS delivery report, the report's Date
+	// is the time the MM reached the state reported, which is what this
+	// field tells.
 	LastAttempt time.Time
 	// WillRetryUntil is written as Will-Retry-Until (RFC 3464 §2.3.9) for
 	// "delayed" recipients unless zero. (Optional; an addition to the
@@ -143,18 +215,38 @@ type Report struct {
 	// OriginalHeader is the original message's header, returned as
 	// text/rfc822-headers (RFC 6522 §3), at most MaxOriginalHeader bytes of
 	// it. The body is never returned. When it has no fields, the third
-	// part is omitted (it is optional per RFC 6522 §3).
+	// part is omitted (it is optional per RFC 6522 §3). For a DSN made from
+	// an MMS delivery report it holds at least the reported MM's
+	// Message-ID (RFC 4356 Table 4).
 	OriginalHeader textproto.Header
+	// Gateway, when set, marks the DSN as made from an MMS delivery report
+	// (a foreign, non-Internet notification) by this gateway: it is written
+	// as the per-message field "DSN-Gateway: dns; NAME" (RFC 3464 §2.2.3,
+	// required by RFC 4356 §2.1.4 for such a DSN), as "dns; host" or a
+	// bare host name like RemoteMTA, and the explanation (given or
+	// generated) ends with a note that the DSN was made from an MMS
+	// delivery report (RFC 4356 §2.1.4 allows part 1 to say so).
+	Gateway string
+	// ArrivalDate, unless zero, is written as the per-message Arrival-Date
+	// (RFC 3464 §2.2.5): when the reported MM reached the reporting MTA.
+	ArrivalDate time.Time
 }
+
+// gatewayNote is appended to the explanation of a DSN with a Gateway.
+const gatewayNote = "This report was made by the MMS gateway %s from a delivery report\nof the MMS network (RFC 4356)."
 
 // Generate builds the DSN described by r (RFC 3464 §2, RFC 6522 §2).
 //
-// It returns the DSN's header — From, To, Subject ("Undelivered MMS: <original
-// subject>", or "Delayed MMS: …" when every recipient is "delayed"), Date,
-// Message-ID, Auto-Submitted: auto-replied (RFC 3834 §5), MIME-Version and
+// It returns the DSN's header — From, To, Subject, Date, Message-ID,
+// Auto-Submitted: auto-replied (RFC 3834 §5), MIME-Version and
 // Content-Type: multipart/report; report-type=delivery-status; boundary=… —
 // and the body: the text/plain explanation, the message/delivery-status part
 // and, if r.OriginalHeader has fields, the text/rfc822-headers part.
+//
+// The Subject is a prefix, then ": " and the original subject if there was
+// one. The prefix tells the actions: "Undelivered MMS" if any recipient
+// failed, else "Delayed MMS", "Delivered MMS" or "Relayed MMS" when every
+// recipient has that action, else "MMS delivery status".
 //
 // Generate returns an error for unusable caller-supplied structure (invalid
 // addresses, Message-ID, host names, actions or status codes, no recipients);
@@ -163,24 +255,30 @@ type Report struct {
 func Generate(r Report) (textproto.Header, []byte, error) {
 	env := r.Envelope
 
-	from, err := formatMailbox(env.From)
+	from, err := mailfmt.FormatMailbox(env.From)
 	if err != nil {
 		return textproto.Header{}, nil, fmt.Errorf("dsn: From: %w", err)
 	}
-	to, err := formatMailbox(env.To)
+	to, err := mailfmt.FormatMailbox(env.To)
 	if err != nil {
 		return textproto.Header{}, nil, fmt.Errorf("dsn: To: %w", err)
 	}
-	if !isMsgID(env.MsgID) {
+	if !mailfmt.IsMsgID(env.MsgID) {
 		return textproto.Header{}, nil, errors.New("dsn: invalid Message-ID")
 	}
 	reportingMTA := strings.TrimSpace(env.ReportingMTA)
-	if typ, rest, ok := splitType(reportingMTA); ok && strings.EqualFold(typ, "dns") {
+	if typ, rest, ok := mailfmt.SplitType(reportingMTA); ok && strings.EqualFold(typ, "dns") {
 		reportingMTA = rest
 	}
 	reportingMTA = strings.TrimSuffix(reportingMTA, ".")
-	if !isHostname(reportingMTA) {
+	if !mailfmt.IsHostname(reportingMTA) {
 		return textproto.Header{}, nil, errors.New("dsn: invalid Reporting-MTA host name")
+	}
+	gateway := ""
+	if r.Gateway != "" {
+		if gateway, err = mailfmt.FormatMTA(r.Gateway); err != nil || !strings.HasPrefix(gateway, "dns; ") {
+			return textproto.Header{}, nil, errors.New("dsn: invalid DSN-Gateway host name")
+		}
 	}
 	date := env.Date
 	if date.IsZero() {
@@ -197,85 +295,94 @@ func Generate(r Report) (textproto.Header, []byte, error) {
 		rcpts = rcpts[:MaxRecipients]
 	}
 
-	// Part 2: message/delivery-status (RFC 3464 §2.1).
+	// Part 2: message/delivery-status (RFC 3464 §2.1), the per-message
+	// fields in the order of RFC 3464 §2.2.
 	var status bytes.Buffer
-	status.WriteString(foldField("Reporting-MTA", "dns; "+reportingMTA))
-	allDelayed := true
+	status.WriteString(mailfmt.FoldField("Reporting-MTA", "dns; "+reportingMTA))
+	if gateway != "" {
+		status.WriteString(mailfmt.FoldField("DSN-Gateway", gateway))
+	}
+	if !r.ArrivalDate.IsZero() {
+		status.WriteString(mailfmt.FoldField("Arrival-Date", r.ArrivalDate.Format(mailfmt.DateLayout)))
+	}
+	actions := make([]string, 0, len(rcpts))
 	summaries := make([]rcptSummary, 0, len(rcpts))
 	for i, rc := range rcpts {
 		block, sum, err := recipientFields(rc)
 		if err != nil {
 			return textproto.Header{}, nil, fmt.Errorf("dsn: recipient %d: %w", i+1, err)
 		}
-		if rc.Action != ActionDelayed {
-			allDelayed = false
-		}
+		actions = append(actions, rc.Action)
 		status.WriteString("\r\n")
 		status.WriteString(block)
 		summaries = append(summaries, sum)
 	}
+	row := summarize(actions)
 
 	// Part 1: the human-readable explanation.
-	text := cleanText(r.Explanation, MaxExplanation)
+	text := mailfmt.CleanText(r.Explanation, MaxExplanation)
 	if strings.TrimSpace(text) == "" {
-		text = strings.TrimRight(defaultExplanation(reportingMTA, allDelayed, summaries), "\n")
+		text = strings.TrimRight(defaultExplanation(reportingMTA, row, summaries), "\n")
 	}
 	if omitted > 0 {
 		text += fmt.Sprintf("\n\n(%d further recipients are not listed in this report.)", omitted)
 	}
-	explanation, explCharset, explCTE := encodeText(text)
+	if gateway != "" {
+		text += "\n\n" + fmt.Sprintf(gatewayNote, strings.TrimPrefix(gateway, "dns; "))
+	}
+	explanation, explCharset, explCTE := mailfmt.EncodeText(text)
 
 	// Part 3: the original header (RFC 6522 §3).
 	var origHeader []byte
 	origCTE := ""
 	if r.OriginalHeader.Len() > 0 {
-		origHeader, origCTE = originalHeaderPart(r.OriginalHeader)
+		origHeader, origCTE = mailfmt.OriginalHeaderPart(r.OriginalHeader, MaxOriginalHeader)
 	}
 
-	boundary, err := pickBoundary(explanation, status.Bytes(), origHeader)
+	boundary, err := mailfmt.PickBoundary("dsn", explanation, status.Bytes(), origHeader)
 	if err != nil {
-		return textproto.Header{}, nil, err
+		return textproto.Header{}, nil, fmt.Errorf("dsn: %w", err)
 	}
 
 	var body bytes.Buffer
 	body.WriteString("This is a MIME-formatted delivery status notification (RFC 3464).\r\n")
-	writePart(&body, boundary, []string{
-		foldField("Content-Type", "text/plain; charset="+explCharset),
-		foldField("Content-Transfer-Encoding", explCTE),
-		foldField("Content-Description", "Notification"),
+	mailfmt.WritePart(&body, boundary, []string{
+		mailfmt.FoldField("Content-Type", "text/plain; charset="+explCharset),
+		mailfmt.FoldField("Content-Transfer-Encoding", explCTE),
+		mailfmt.FoldField("Content-Description", "Notification"),
 	}, explanation)
-	writePart(&body, boundary, []string{
-		foldField("Content-Type", "message/delivery-status"),
-		foldField("Content-Description", "Delivery report"),
+	mailfmt.WritePart(&body, boundary, []string{
+		mailfmt.FoldField("Content-Type", "message/delivery-status"),
+		mailfmt.FoldField("Content-Description", "Delivery report"),
 	}, status.Bytes())
 	if origHeader != nil {
+		desc := "Original MMS header"
+		if row.action == ActionFailed {
+			desc = "Undelivered MMS header"
+		}
 		fields := []string{
-			foldField("Content-Type", "text/rfc822-headers; charset="+charsetFor(origCTE)),
-			foldField("Content-Description", "Undelivered MMS header"),
+			mailfmt.FoldField("Content-Type", "text/rfc822-headers; charset="+mailfmt.CharsetFor(origCTE)),
+			mailfmt.FoldField("Content-Description", desc),
 		}
 		if origCTE != "7bit" {
-			fields = append(fields, foldField("Content-Transfer-Encoding", origCTE))
+			fields = append(fields, mailfmt.FoldField("Content-Transfer-Encoding", origCTE))
 		}
-		writePart(&body, boundary, fields, origHeader)
+		mailfmt.WritePart(&body, boundary, fields, origHeader)
 	}
 	body.WriteString("\r\n--" + boundary + "--\r\n")
 
 	// The DSN's own header. textproto.Header.AddRaw inserts at the top, so
 	// the fields are added in reverse order of appearance.
-	prefix := "Undelivered MMS"
-	if allDelayed {
-		prefix = "Delayed MMS"
-	}
 	var h textproto.Header
 	for _, f := range []string{
-		foldField("Content-Type", `multipart/report; report-type=delivery-status; boundary="`+boundary+`"`),
-		foldField("MIME-Version", "1.0"),
-		foldField("Auto-Submitted", "auto-replied"),
-		foldField("Message-ID", "<"+env.MsgID+">"),
-		foldField("Date", date.Format(rfc5322DateShape)),
-		foldField("Subject", subjectFor(prefix, r.OriginalHeader)),
-		foldField("To", to),
-		foldField("From", from),
+		mailfmt.FoldField("Content-Type", `multipart/report; report-type=delivery-status; boundary="`+boundary+`"`),
+		mailfmt.FoldField("MIME-Version", "1.0"),
+		mailfmt.FoldField("Auto-Submitted", "auto-replied"),
+		mailfmt.FoldField("Message-ID", "<"+env.MsgID+">"),
+		mailfmt.FoldField("Date", date.Format(mailfmt.DateLayout)),
+		mailfmt.FoldField("Subject", mailfmt.Subject(row.prefix, r.OriginalHeader.Get("Subject"))),
+		mailfmt.FoldField("To", to),
+		mailfmt.FoldField("From", from),
 	} {
 		h.AddRaw([]byte(f))
 	}
@@ -292,187 +399,66 @@ type rcptSummary struct {
 func recipientFields(rc Recipient) (string, rcptSummary, error) {
 	var b strings.Builder
 	if rc.OriginalRecipient != "" {
-		orig, err := formatTypedAddress(rc.OriginalRecipient)
+		orig, err := mailfmt.FormatTypedAddress(rc.OriginalRecipient)
 		if err != nil {
 			return "", rcptSummary{}, fmt.Errorf("Original-Recipient: %w", err)
 		}
-		b.WriteString(foldField("Original-Recipient", orig))
+		b.WriteString(mailfmt.FoldField("Original-Recipient", orig))
 	}
-	final, err := formatTypedAddress(rc.FinalRecipient)
+	final, err := mailfmt.FormatTypedAddress(rc.FinalRecipient)
 	if err != nil {
 		return "", rcptSummary{}, fmt.Errorf("Final-Recipient: %w", err)
 	}
-	b.WriteString(foldField("Final-Recipient", final))
+	b.WriteString(mailfmt.FoldField("Final-Recipient", final))
 
-	switch rc.Action {
-	case ActionFailed:
-		if rc.Status[0] != 5 && rc.Status[0] != 4 {
-			return "", rcptSummary{}, errors.New(`"failed" needs a 5.x.x or 4.x.x status`)
-		}
-	case ActionDelayed:
-		if rc.Status[0] != 4 {
-			return "", rcptSummary{}, errors.New(`"delayed" needs a 4.x.x status`)
-		}
-	default:
-		return "", rcptSummary{}, fmt.Errorf("unsupported Action %q", cleanLine(rc.Action, 40, true))
+	row := lookupAction(rc.Action)
+	if row == nil {
+		return "", rcptSummary{}, fmt.Errorf("unsupported Action %q", mailfmt.CleanLine(rc.Action, 40, true))
+	}
+	if !slices.Contains(row.classes, rc.Status[0]) {
+		return "", rcptSummary{}, fmt.Errorf("%q needs a status of class %v", rc.Action, row.classes)
 	}
 	// RFC 3463 §2: subject and detail are 1*3digit.
 	if rc.Status[1] < 0 || rc.Status[1] > 999 || rc.Status[2] < 0 || rc.Status[2] > 999 {
 		return "", rcptSummary{}, errors.New("invalid Status")
 	}
 	statusCode := fmt.Sprintf("%d.%d.%d", rc.Status[0], rc.Status[1], rc.Status[2])
-	b.WriteString(foldField("Action", rc.Action))
-	b.WriteString(foldField("Status", statusCode))
+	b.WriteString(mailfmt.FoldField("Action", rc.Action))
+	b.WriteString(mailfmt.FoldField("Status", statusCode))
 
 	if rc.RemoteMTA != "" {
-		mta, err := formatMTA(rc.RemoteMTA)
+		mta, err := mailfmt.FormatMTA(rc.RemoteMTA)
 		if err != nil {
 			return "", rcptSummary{}, fmt.Errorf("Remote-MTA: %w", err)
 		}
-		b.WriteString(foldField("Remote-MTA", mta))
+		b.WriteString(mailfmt.FoldField("Remote-MTA", mta))
 	}
 
 	diagText := ""
 	if rc.DiagnosticCode != "" {
-		typ, text, ok := splitType(rc.DiagnosticCode)
+		typ, text, ok := mailfmt.SplitType(rc.DiagnosticCode)
 		if !ok {
 			typ, text = "X-MMS", rc.DiagnosticCode
 		}
-		diagText = cleanLine(text, MaxDiagnosticText, true)
-		b.WriteString(foldField("Diagnostic-Code", typ+"; "+diagText))
+		diagText = mailfmt.CleanLine(text, MaxDiagnosticText, true)
+		b.WriteString(mailfmt.FoldField("Diagnostic-Code", typ+"; "+diagText))
 	}
 	if !rc.LastAttempt.IsZero() {
-		b.WriteString(foldField("Last-Attempt-Date", rc.LastAttempt.Format(rfc5322DateShape)))
+		b.WriteString(mailfmt.FoldField("Last-Attempt-Date", rc.LastAttempt.Format(mailfmt.DateLayout)))
 	}
 	if rc.Action == ActionDelayed && !rc.WillRetryUntil.IsZero() {
-		b.WriteString(foldField("Will-Retry-Until", rc.WillRetryUntil.Format(rfc5322DateShape)))
+		b.WriteString(mailfmt.FoldField("Will-Retry-Until", rc.WillRetryUntil.Format(mailfmt.DateLayout)))
 	}
-	_, addr, _ := splitType(final)
+	_, addr, _ := mailfmt.SplitType(final)
 	return b.String(), rcptSummary{addr: addr, action: rc.Action, status: statusCode, diag: diagText}, nil
-}
-
-// formatTypedAddress turns "type; address" or a bare address into the
-// address-type ";" generic-address form of RFC 3464 §2.3.1/§2.3.2.
-func formatTypedAddress(s string) (string, error) {
-	typ, addr, ok := splitType(s)
-	if !ok {
-		typ, addr = "rfc822", strings.TrimSpace(s)
-	}
-	if addr == "" {
-		return "", errors.New("empty address")
-	}
-	if len(addr) > maxAddressLen {
-		return "", errors.New("address too long")
-	}
-	for _, r := range addr {
-		if isControl(r) || isLineBreak(r) || isBidiControl(r) || r == '\uFFFD' {
-			return "", errors.New("address contains control characters or invalid UTF-8")
-		}
-	}
-	if isASCII(addr) {
-		return typ + "; " + addr, nil
-	}
-	switch strings.ToLower(typ) {
-	case "rfc822", "utf-8":
-		// RFC 6533 §3: in a message/delivery-status, an internationalized
-		// address uses the "utf-8" type in its ASCII xtext form.
-		return "utf-8; " + utf8AddrXtext(addr), nil
-	}
-	return "", fmt.Errorf("non-ASCII address of type %q", typ)
-}
-
-// formatMTA formats an mta-name field value (RFC 3464 §2.3.5).
-func formatMTA(s string) (string, error) {
-	typ, name, ok := splitType(s)
-	if !ok {
-		typ, name = "dns", strings.TrimSpace(s)
-	}
-	if strings.EqualFold(typ, "dns") {
-		name = strings.TrimSuffix(name, ".")
-		if !isHostname(name) {
-			return "", errors.New("invalid host name")
-		}
-		return "dns; " + name, nil
-	}
-	name = cleanLine(name, maxMTANameLen, true)
-	if name == "" {
-		return "", errors.New("empty MTA name")
-	}
-	return typ + "; " + name, nil
-}
-
-// formatMailbox validates a single RFC 5322 mailbox and formats it 7-bit
-// clean (RFC 2047 for a non-ASCII display name).
-func formatMailbox(s string) (string, error) {
-	if strings.TrimSpace(s) == "" {
-		return "", errors.New("empty address")
-	}
-	if len(s) > maxAddressLen {
-		return "", errors.New("address too long")
-	}
-	for _, r := range s {
-		if isControl(r) || isLineBreak(r) {
-			return "", errors.New("address contains control characters")
-		}
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil {
-		return "", fmt.Errorf("invalid address: %w", err)
-	}
-	if !isASCII(a.Address) {
-		return "", errors.New("non-ASCII address cannot be used in a 7-bit message")
-	}
-	out := a.String() // encodes a non-ASCII display name (RFC 2047)
-	if a.Name == "" {
-		out = strings.TrimSuffix(strings.TrimPrefix(out, "<"), ">")
-	}
-	if !isASCII(out) {
-		return "", errors.New("address cannot be represented in 7-bit")
-	}
-	return out, nil
-}
-
-// subjectFor builds the DSN Subject: prefix, then ": " and the original
-// subject if there was one. The original subject is decoded (RFC 2047),
-// sanitized, shortened and re-encoded as RFC 2047 encoded-words
-// (RFC 2047 §5 (1)) if it is not plain ASCII.
-func subjectFor(prefix string, orig textproto.Header) string {
-	raw := orig.Get("Subject")
-	if raw == "" {
-		return prefix
-	}
-	dec := new(mime.WordDecoder)
-	decoded, err := dec.DecodeHeader(raw)
-	wasDecoded := err == nil
-	if !wasDecoded {
-		// Unknown charset: keep the encoded-words as they are; they are
-		// ASCII and the reader's client may know the charset.
-		decoded = raw
-	}
-	subj := cleanLine(decoded, maxSubjectText, false)
-	if subj == "" {
-		return prefix
-	}
-	// Re-encode if non-ASCII, or if decoded text would be mistaken for
-	// encoded-words by the reader.
-	if !isASCII(subj) || (wasDecoded && strings.Contains(subj, "=?")) {
-		subj = mime.QEncoding.Encode("utf-8", subj)
-	}
-	return prefix + ": " + subj
 }
 
 // defaultExplanation is the generic human-readable text used when the
 // caller gave none.
-func defaultExplanation(host string, allDelayed bool, rcpts []rcptSummary) string {
+func defaultExplanation(host string, row *actionRow, rcpts []rcptSummary) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "This is the MMS relay at %s.\n\n", host)
-	if allDelayed {
-		b.WriteString("Your MMS has not yet been delivered to the recipients listed below.\n" +
-			"Delivery is still being attempted; you do not need to resend it.\n\n")
-	} else {
-		b.WriteString("Your MMS could not be delivered to one or more of its recipients.\n" +
-			"The details are listed below.\n\n")
-	}
+	b.WriteString(row.intro + "\n\n")
 	for _, r := range rcpts {
 		fmt.Fprintf(&b, "  %s: %s (%s)", r.addr, r.action, r.status)
 		if r.diag != "" {
@@ -481,122 +467,4 @@ func defaultExplanation(host string, allDelayed bool, rcpts []rcptSummary) strin
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-// encodeText returns text (lines separated by "\n") as a part body with
-// CRLF line ends, its charset and its Content-Transfer-Encoding: 7bit for
-// ASCII text with lines of at most 998 characters, quoted-printable
-// (RFC 2045 §6.7) otherwise.
-func encodeText(text string) (body []byte, charset, cte string) {
-	lines := strings.Split(text, "\n")
-	ascii := isASCII(text)
-	short := true
-	for _, l := range lines {
-		if len(l) > 998 {
-			short = false
-			break
-		}
-	}
-	charset = "us-ascii"
-	if !ascii {
-		charset = "utf-8"
-	}
-	if ascii && short {
-		return []byte(strings.Join(lines, "\r\n") + "\r\n"), charset, "7bit"
-	}
-	var buf bytes.Buffer
-	qp := quotedprintable.NewWriter(&buf)
-	// Writes to a bytes.Buffer cannot fail.
-	_, _ = qp.Write([]byte(text + "\n"))
-	_ = qp.Close()
-	return buf.Bytes(), charset, "quoted-printable"
-}
-
-func charsetFor(cte string) string {
-	if cte == "7bit" {
-		return "us-ascii"
-	}
-	return "utf-8"
-}
-
-// originalHeaderPart serializes h as the body of a text/rfc822-headers part
-// (RFC 6522 §3). Every field is rebuilt from its name and unfolded value
-// rather than copied raw: invalid names are skipped, control characters
-// (including bare CR or LF) become spaces, invalid UTF-8 becomes U+FFFD, and
-// the field is folded anew. Fields that would take the part past
-// MaxOriginalHeader bytes are left out. The part is quoted-printable if any
-// value is non-ASCII (RFC 6532 header), 7bit otherwise.
-func originalHeaderPart(h textproto.Header) ([]byte, string) {
-	var buf bytes.Buffer
-	fields := h.Fields()
-	for fields.Next() {
-		name := fields.Key()
-		// Keep the original spelling of the name if the raw field has one.
-		if raw, err := fields.Raw(); err == nil {
-			if i := bytes.IndexByte(raw, ':'); i > 0 {
-				if n := string(bytes.TrimRight(raw[:i], " \t")); strings.EqualFold(n, name) {
-					name = n
-				}
-			}
-		}
-		if !isFieldName(name) {
-			continue
-		}
-		f := foldField(name, cleanLine(fields.Value(), maxOrigFieldLen, false))
-		if buf.Len()+len(f) > MaxOriginalHeader {
-			break
-		}
-		buf.WriteString(f)
-	}
-	if buf.Len() == 0 {
-		return nil, ""
-	}
-	if isASCII(buf.String()) {
-		return buf.Bytes(), "7bit"
-	}
-	var enc bytes.Buffer
-	qp := quotedprintable.NewWriter(&enc)
-	_, _ = qp.Write(buf.Bytes())
-	_ = qp.Close()
-	return enc.Bytes(), "quoted-printable"
-}
-
-// pickBoundary returns a random multipart boundary (RFC 2046 §5.1.1) that
-// occurs in none of the parts. It starts with "=_", which quoted-printable
-// text can never contain.
-func pickBoundary(parts ...[]byte) (string, error) {
-	for range 8 {
-		var rnd [18]byte
-		if _, err := rand.Read(rnd[:]); err != nil {
-			return "", fmt.Errorf("dsn: boundary: %w", err)
-		}
-		b := "=_dsn_" + hex.EncodeToString(rnd[:])
-		clash := false
-		for _, p := range parts {
-			if bytes.Contains(p, []byte(b)) {
-				clash = true
-				break
-			}
-		}
-		if !clash {
-			return b, nil
-		}
-	}
-	return "", errors.New("dsn: cannot find a multipart boundary")
-}
-
-// writePart writes one body part: delimiter, header fields, blank line,
-// content. content must end with CRLF; the CRLF that precedes the next
-// delimiter belongs to that delimiter (RFC 2046 §5.1.1), so a CRLF is added
-// after the content.
-func writePart(w *bytes.Buffer, boundary string, fields []string, content []byte) {
-	w.WriteString("\r\n--" + boundary + "\r\n")
-	for _, f := range fields {
-		w.WriteString(f)
-	}
-	w.WriteString("\r\n")
-	w.Write(content)
-	if !bytes.HasSuffix(content, []byte("\r\n")) {
-		w.WriteString("\r\n")
-	}
 }

@@ -22,6 +22,10 @@ var dsnHeaderFields = []string{
 	"Mime-Version", "Subject", "To",
 }
 
+// perMessageFields are the fields the per-message group may contain
+// (RFC 3464 §2.2), in canonical MIME form.
+var perMessageFields = map[string]bool{"Reporting-Mta": true, "Dsn-Gateway": true, "Arrival-Date": true}
+
 // perRecipientFields are the fields a per-recipient group may contain
 // (RFC 3464 §2.3), in canonical MIME form.
 var perRecipientFields = map[string]bool{
@@ -62,8 +66,13 @@ func checkCommon(t *testing.T, msg []byte, d goDSN, nRcpt int) {
 	if len(d.blocks) != nRcpt+1 {
 		t.Fatalf("delivery-status has %d groups, want %d", len(d.blocks), nRcpt+1)
 	}
-	if got := sortedKeys(d.blocks[0]); !reflect.DeepEqual(got, []string{"Reporting-Mta"}) {
-		t.Errorf("per-message fields = %v", got)
+	if d.blocks[0].Get("Reporting-Mta") == "" {
+		t.Errorf("per-message group lacks Reporting-MTA: %v", d.blocks[0])
+	}
+	for k, v := range d.blocks[0] {
+		if !perMessageFields[k] || len(v) != 1 {
+			t.Errorf("per-message field %s (%d times)", k, len(v))
+		}
 	}
 	for i, b := range d.blocks[1:] {
 		for k, v := range b {
@@ -99,6 +108,7 @@ func TestGenerateStructure(t *testing.T) {
 		parts   []string
 		rcpts   []map[string]string // expected per-recipient fields (exact set)
 		text    string              // substring expected in the explanation
+		perMsg  map[string]string   // expected per-message fields; nil: Reporting-MTA only
 	}{
 		{
 			name:    "peer refused (MM4_forward.RES Error-content-not-accepted)",
@@ -208,6 +218,113 @@ func TestGenerateStructure(t *testing.T) {
 				},
 			},
 		},
+		{
+			name: "MMS delivery report Retrieved: delivered, with DSN-Gateway",
+			mod: func(r *Report) {
+				r.Recipients = []Recipient{{
+					FinalRecipient: "+33612345678/TYPE=PLMN@mms.peer.example",
+					Action:         ActionDelivered,
+					Status:         [3]int{2, 0, 0},
+					DiagnosticCode: "X-MMS; Retrieved",
+					LastAttempt:    testDate,
+				}}
+				r.Explanation = ""
+				r.Gateway = "dns; mms.example.net."
+				r.ArrivalDate = testDate.Add(-time.Hour)
+			},
+			subject: "Delivered MMS: Holiday pictures",
+			parts:   []string{"text/plain", "message/delivery-status", "text/rfc822-headers"},
+			rcpts: []map[string]string{{
+				"Final-Recipient":   "rfc822; +33612345678/TYPE=PLMN@mms.peer.example",
+				"Action":            "delivered",
+				"Status":            "2.0.0",
+				"Diagnostic-Code":   "X-MMS; Retrieved",
+				"Last-Attempt-Date": "Sat, 14 Mar 2026 15:09:26 +0100",
+			}},
+			text: "has been delivered to the recipients listed below.\r\n\r\n" +
+				"  +33612345678/TYPE=PLMN@mms.peer.example: delivered (2.0.0)\r\n    Retrieved\r\n\r\n" +
+				"This report was made by the MMS gateway mms.example.net from a delivery report\r\n" +
+				"of the MMS network (RFC 4356).\r\n",
+			perMsg: map[string]string{
+				"Reporting-Mta": "dns; mms.example.net",
+				"Dsn-Gateway":   "dns; mms.example.net",
+				"Arrival-Date":  "Sat, 14 Mar 2026 14:09:26 +0100",
+			},
+		},
+		{
+			name: "MMS delivery report Forwarded: relayed, caller's text keeps the gateway note",
+			mod: func(r *Report) {
+				r.Recipients = []Recipient{{
+					FinalRecipient: "rfc822; +33612345678/TYPE=PLMN@mms.peer.example",
+					Action:         ActionRelayed,
+					Status:         [3]int{2, 0, 0},
+				}}
+				r.Explanation = "Status text of the MMSC: forwarded to another phone"
+				r.Gateway = "gw.example.net"
+			},
+			subject: "Relayed MMS: Holiday pictures",
+			parts:   []string{"text/plain", "message/delivery-status", "text/rfc822-headers"},
+			rcpts: []map[string]string{{
+				"Final-Recipient": "rfc822; +33612345678/TYPE=PLMN@mms.peer.example",
+				"Action":          "relayed",
+				"Status":          "2.0.0",
+			}},
+			text: "forwarded to another phone\r\n\r\nThis report was made by the MMS gateway gw.example.net",
+			perMsg: map[string]string{
+				"Reporting-Mta": "dns; mms.example.net",
+				"Dsn-Gateway":   "dns; gw.example.net",
+			},
+		},
+		{
+			name: "delivered and delayed: mixed",
+			mod: func(r *Report) {
+				r.Recipients = []Recipient{
+					{FinalRecipient: "a@peer.example", Action: ActionDelivered, Status: [3]int{2, 0, 0}},
+					{FinalRecipient: "b@peer.example", Action: ActionDelayed, Status: [3]int{4, 4, 1}},
+				}
+				r.Explanation = ""
+			},
+			subject: "MMS delivery status: Holiday pictures",
+			parts:   []string{"text/plain", "message/delivery-status", "text/rfc822-headers"},
+			rcpts: []map[string]string{
+				{"Final-Recipient": "rfc822; a@peer.example", "Action": "delivered", "Status": "2.0.0"},
+				{"Final-Recipient": "rfc822; b@peer.example", "Action": "delayed", "Status": "4.4.1"},
+			},
+			text: "The delivery status of your MMS for each of its recipients is listed below.",
+		},
+		{
+			name: "delivered and relayed: mixed",
+			mod: func(r *Report) {
+				r.Recipients = []Recipient{
+					{FinalRecipient: "a@peer.example", Action: ActionDelivered, Status: [3]int{2, 0, 0}},
+					{FinalRecipient: "b@peer.example", Action: ActionRelayed, Status: [3]int{2, 0, 0}},
+				}
+				r.OriginalHeader = gotextproto.Header{}
+			},
+			subject: "MMS delivery status",
+			parts:   []string{"text/plain", "message/delivery-status"},
+			rcpts: []map[string]string{
+				{"Final-Recipient": "rfc822; a@peer.example", "Action": "delivered", "Status": "2.0.0"},
+				{"Final-Recipient": "rfc822; b@peer.example", "Action": "relayed", "Status": "2.0.0"},
+			},
+		},
+		{
+			name: "delivered and failed: undelivered",
+			mod: func(r *Report) {
+				r.Recipients = []Recipient{
+					{FinalRecipient: "a@peer.example", Action: ActionDelivered, Status: [3]int{2, 0, 0}},
+					{FinalRecipient: "b@peer.example", Action: ActionFailed, Status: [3]int{5, 4, 7}, DiagnosticCode: "X-MMS; Expired"},
+				}
+				r.Explanation = ""
+			},
+			subject: "Undelivered MMS: Holiday pictures",
+			parts:   []string{"text/plain", "message/delivery-status", "text/rfc822-headers"},
+			rcpts: []map[string]string{
+				{"Final-Recipient": "rfc822; a@peer.example", "Action": "delivered", "Status": "2.0.0"},
+				{"Final-Recipient": "rfc822; b@peer.example", "Action": "failed", "Status": "5.4.7", "Diagnostic-Code": "X-MMS; Expired"},
+			},
+			text: "could not be delivered to one or more",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,8 +352,28 @@ func TestGenerateStructure(t *testing.T) {
 			if got := d.partTypes(); !reflect.DeepEqual(got, tc.parts) {
 				t.Errorf("parts = %v, want %v", got, tc.parts)
 			}
-			if got := d.blocks[0].Get("Reporting-Mta"); got != "dns; mms.example.net" {
-				t.Errorf("Reporting-MTA = %q", got)
+			wantMsg := tc.perMsg
+			if wantMsg == nil {
+				wantMsg = map[string]string{"Reporting-Mta": "dns; mms.example.net"}
+			}
+			gotMsg := map[string]string{}
+			for k := range d.blocks[0] {
+				gotMsg[k] = d.blocks[0].Get(k)
+			}
+			if !reflect.DeepEqual(gotMsg, wantMsg) {
+				t.Errorf("per-message fields:\n got %v\nwant %v", gotMsg, wantMsg)
+			}
+			if len(tc.parts) == 3 {
+				want := "Original MMS header"
+				if strings.HasPrefix(tc.subject, "Undelivered") {
+					want = "Undelivered MMS header"
+				}
+				if got := d.parts[2].header.Get("Content-Description"); got != want {
+					t.Errorf("part 3 Content-Description = %q, want %q", got, want)
+				}
+			}
+			if (tc.perMsg["Dsn-Gateway"] != "") != strings.Contains(string(d.parts[0].content), "MMS gateway") {
+				t.Errorf("gateway note and DSN-Gateway disagree: %q", d.parts[0].content)
 			}
 			for i, want := range tc.rcpts {
 				got := map[string]string{}
@@ -530,7 +667,20 @@ func TestErrors(t *testing.T) {
 		{"Final-Recipient with CRLF", func(r *Report) { r.Recipients[0].FinalRecipient = "a@b\r\nAction: delivered" }},
 		{"Final-Recipient non-ASCII of foreign type", func(r *Report) { r.Recipients[0].FinalRecipient = "x400; jöhn" }},
 		{"Original-Recipient with LF", func(r *Report) { r.Recipients[0].OriginalRecipient = "rfc822; a@b\nX: y" }},
-		{"unknown action", func(r *Report) { r.Recipients[0].Action = "delivered" }},
+		{"unknown action", func(r *Report) { r.Recipients[0].Action = "bounced" }},
+		{"expanded (RFC 4356: SHOULD NOT)", func(r *Report) {
+			r.Recipients[0].Action = "expanded"
+			r.Recipients[0].Status = [3]int{2, 0, 0}
+		}},
+		{"delivered with 5.x.x", func(r *Report) { r.Recipients[0].Action = ActionDelivered }},
+		{"delivered with 4.x.x", func(r *Report) {
+			r.Recipients[0].Action = ActionDelivered
+			r.Recipients[0].Status = [3]int{4, 0, 0}
+		}},
+		{"relayed with 5.x.x", func(r *Report) { r.Recipients[0].Action = ActionRelayed }},
+		{"Gateway with CRLF", func(r *Report) { r.Gateway = "mms.example.net\r\nX: y" }},
+		{"Gateway bad host", func(r *Report) { r.Gateway = "dns; not a host" }},
+		{"Gateway of non-dns type", func(r *Report) { r.Gateway = "x-mms; gw" }},
 		{"empty action", func(r *Report) { r.Recipients[0].Action = "" }},
 		{"failed with 2.x.x", func(r *Report) { r.Recipients[0].Status = [3]int{2, 0, 0} }},
 		{"delayed with 5.x.x", func(r *Report) { r.Recipients[0].Action = ActionDelayed }},
@@ -564,72 +714,5 @@ func TestZeroDate(t *testing.T) {
 	got, err := d.header.Date()
 	if err != nil || got.Before(before) || got.After(time.Now().Add(time.Second)) {
 		t.Errorf("Date = %v, %v", got, err)
-	}
-}
-
-func TestCleanLine(t *testing.T) {
-	tests := []struct {
-		in    string
-		max   int
-		ascii bool
-		want  string
-	}{
-		{"plain", 100, true, "plain"},
-		{"  a \r\n\t b  ", 100, true, "a b"},
-		{"a\x00b\x1bc\x7fd\u0085e", 100, true, "a b c d e"},
-		{"grüß", 100, true, "gr??"},
-		{"grüß", 100, false, "grüß"},
-		{"a\u202eb\u2066c", 100, false, "abc"},
-		{"\xffx", 100, false, "\uFFFDx"},
-		{strings.Repeat("a", 20), 10, true, "aaaaaaa..."},
-		{"ab cd ef gh", 10, true, "ab cd e..."},
-		{"ééééé", 8, false, "éé..."},
-	}
-	for _, tc := range tests {
-		if got := cleanLine(tc.in, tc.max, tc.ascii); got != tc.want {
-			t.Errorf("cleanLine(%q, %d, %v) = %q, want %q", tc.in, tc.max, tc.ascii, got, tc.want)
-		}
-		if got := cleanLine(tc.in, tc.max, tc.ascii); len(got) > tc.max {
-			t.Errorf("cleanLine(%q) longer than %d", tc.in, tc.max)
-		}
-	}
-}
-
-func TestCleanText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"a\r\nb\rc\nd", "a\nb\nc\nd"},
-		{"a  \r\n\tb\t", "a\n\tb"},
-		{"x\x00y\x1b", "x y"},
-		{"l1\u2028l2\u202e!", "l1\nl2!"},
-		{"\n\ntext\n\n\n", "\n\ntext"},
-	}
-	for _, tc := range tests {
-		if got := cleanText(tc.in, 1000); got != tc.want {
-			t.Errorf("cleanText(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestFoldField(t *testing.T) {
-	tests := []struct {
-		name, value, want string
-	}{
-		{"Action", "failed", "Action: failed\r\n"},
-		{"X", "", "X: \r\n"},
-		{"Diagnostic-Code", "X-MMS; " + strings.Repeat("word ", 20) + "end",
-			"Diagnostic-Code: X-MMS; word word word word word word word word word word word\r\n" +
-				" word word word word word word word word word end\r\n"},
-		{"X", strings.Repeat("a", 100), "X: " + strings.Repeat("a", 100) + "\r\n"},
-	}
-	for _, tc := range tests {
-		if got := foldField(tc.name, tc.value); got != tc.want {
-			t.Errorf("foldField(%q, %q) =\n%q\nwant\n%q", tc.name, tc.value, got, tc.want)
-		}
-	}
-}
-
-func TestUTF8AddrXtext(t *testing.T) {
-	if got, want := utf8AddrXtext("a+b=c\\d é€😀@x"), `a\x{2B}b\x{3D}c\x{5C}d\x{20}\x{E9}\x{20AC}\x{1F600}@x`; got != want {
-		t.Errorf("got %s, want %s", got, want)
 	}
 }

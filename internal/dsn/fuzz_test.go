@@ -11,11 +11,15 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	gotextproto "github.com/emersion/go-message/textproto"
+
+	"github.com/maddy-mms/maddy-mms/internal/dsn/mailfmt"
 )
 
 // FuzzGenerate feeds Generate hostile values in every field that can come
@@ -35,8 +39,9 @@ import (
 //     the same eight (no header injection);
 //   - it is multipart/report with text/plain, message/delivery-status and
 //     optionally text/rfc822-headers, in that order;
-//   - the delivery-status part has one per-message group (Reporting-MTA
-//     only) and one group per recipient holding only RFC 3464 §2.3 fields,
+//   - the delivery-status part has one per-message group (Reporting-MTA,
+//     DSN-Gateway exactly when a gateway was given, Arrival-Date exactly when
+//     a date was) and one group per recipient holding only RFC 3464 §2.3 fields,
 //     each once, with the Action and Status asked for and a Diagnostic-Code
 //     of the type given (else X-MMS) whose text is a single ASCII line of at
 //     most MaxDiagnosticText bytes;
@@ -45,8 +50,8 @@ import (
 //   - the returned original header has no field the original did not have,
 //     no control characters in its values and at most MaxOriginalHeader
 //     bytes;
-//   - the Subject decodes (RFC 2047) to one line starting with the
-//     documented prefix.
+//   - the Subject decodes (RFC 2047) to one line starting with one of the
+//     documented prefixes.
 func FuzzGenerate(f *testing.F) {
 	base := baseReport()
 	origHeader := "From: +491701234567/TYPE=PLMN@mms.example.net\r\nTo: +33612345678/TYPE=PLMN@mms.peer.example\r\n" +
@@ -55,8 +60,9 @@ func FuzzGenerate(f *testing.F) {
 	add := func(to, final, orig, remote, diag, expl, header, name, value string, code uint32, n uint8) {
 		f.Add(to, final, orig, remote, diag, expl, []byte(header), name, value, code, n)
 	}
-	// code: bit 0 action (0 failed, 1 delayed), bits 1-3 class, bits 4-13 and 14-23 subject and
-	// detail (+ statusBias, so that negative and too large values occur).
+	// code: bits 0 and 24 action (fuzzActions), bits 1-3 class, bits 4-13 and 14-23 subject and
+	// detail (+ statusBias, so that negative and too large values occur); bit 25: remote is also
+	// the DSN-Gateway; bit 26: an Arrival-Date.
 	failed560 := uint32(5<<1 | (6+statusBias)<<4 | (0+statusBias)<<14)
 	delayed447 := uint32(1 | 4<<1 | (4+statusBias)<<4 | (7+statusBias)<<14)
 	add(base.Envelope.To, rc.FinalRecipient, "", rc.RemoteMTA, rc.DiagnosticCode, base.Explanation, origHeader, "", "", failed560, 0)
@@ -78,13 +84,24 @@ func FuzzGenerate(f *testing.F) {
 	// Hostile structure: an error, never a broken DSN.
 	add("x\r\nBcc: victim@x", "rfc822; a@b\r\nAction: delivered", "", "dns; a\r\nb", "", "", "", "", "", failed560, 0)
 	add("", "", "", "", "", "", "", "", "", 0, 0)
+	// The actions of an MMS delivery report made a DSN (RFC 4356 Table 4), with DSN-Gateway.
+	delivered200 := uint32(1<<24 | 2<<1 | (0+statusBias)<<4 | (0+statusBias)<<14 | 1<<25 | 1<<26)
+	relayed200 := uint32(1 | 1<<24 | 2<<1 | (0+statusBias)<<4 | (0+statusBias)<<14 | 1<<25)
+	add("sender@example.org", "+33612345678/TYPE=PLMN@mms.peer.example", "", "dns; mms.example.net",
+		"X-MMS; Retrieved", "", "Message-ID: <orig.1@mms.example.net>\r\n\r\n", "", "", delivered200, 1)
+	add("sender@example.org", "+33612345678/TYPE=PLMN@mms.peer.example", "", "gw.example.net\r\nX: y",
+		"X-MMS; Forwarded", "x\r\nBcc: y", origHeader, "", "", relayed200, 3)
+	add("sender@example.org", "a@b", "", "x-mms; gateway", "", "", "", "", "", relayed200|1<<26, 0)
 
 	f.Fuzz(func(t *testing.T, to, final, orig, remote, diag, expl string, header []byte, name, value string, code uint32, n uint8) {
 		r := baseReport()
 		r.Envelope.To = to
-		action := ActionFailed
-		if code&1 != 0 {
-			action = ActionDelayed
+		action := fuzzActions[code&1|code>>23&2]
+		if code&(1<<25) != 0 {
+			r.Gateway = remote
+		}
+		if code&(1<<26) != 0 {
+			r.ArrivalDate = testDate.Add(-time.Hour)
 		}
 		status := [3]int{int(code >> 1 & 7), int(code>>4&0x3ff) - statusBias, int(code>>14&0x3ff) - statusBias}
 		rc := Recipient{
@@ -136,6 +153,12 @@ func FuzzGenerate(f *testing.F) {
 	})
 }
 
+// fuzzActions are the actions FuzzGenerate picks from.
+var fuzzActions = [4]string{ActionFailed, ActionDelayed, ActionDelivered, ActionRelayed}
+
+// subjectPrefixes are the Subject prefixes Generate documents.
+var subjectPrefixes = []string{"Undelivered MMS", "Delayed MMS", "Delivered MMS", "Relayed MMS", "MMS delivery status"}
+
 // statusBias is subtracted from the fuzzed status subject and detail.
 const statusBias = 16
 
@@ -164,10 +187,10 @@ func fuzzCheckDSN(t *testing.T, msg []byte, r Report, orig gotextproto.Header) {
 	if err != nil {
 		t.Fatalf("Subject %q: %v", m.Header.Get("Subject"), err)
 	}
-	if !strings.HasPrefix(subj, "Undelivered MMS") && !strings.HasPrefix(subj, "Delayed MMS") {
+	if !slices.ContainsFunc(subjectPrefixes, func(p string) bool { return subj == p || strings.HasPrefix(subj, p+": ") }) {
 		t.Fatalf("Subject %q", subj)
 	}
-	if strings.ContainsFunc(subj, func(r rune) bool { return isControl(r) || isLineBreak(r) }) {
+	if strings.ContainsFunc(subj, func(r rune) bool { return mailfmt.IsControl(r) || mailfmt.IsLineBreak(r) }) {
 		t.Fatalf("control character in the Subject %q", subj)
 	}
 	if _, err := mail.ParseAddress(m.Header.Get("To")); err != nil {
@@ -233,7 +256,7 @@ func fuzzCheckText(t *testing.T, content []byte) {
 	}
 	s := strings.ReplaceAll(string(content), "\r\n", "\n")
 	if i := strings.IndexFunc(s, func(r rune) bool {
-		return r != '\n' && r != '\t' && (isControl(r) || isLineBreak(r) || isBidiControl(r))
+		return r != '\n' && r != '\t' && (mailfmt.IsControl(r) || mailfmt.IsLineBreak(r) || mailfmt.IsBidiControl(r))
 	}); i >= 0 {
 		t.Fatalf("control character at %d of the explanation %q", i, s)
 	}
@@ -250,8 +273,19 @@ func fuzzCheckStatus(t *testing.T, content []byte, r Report) {
 	if len(blocks) != len(rcpts)+1 {
 		t.Fatalf("%d field groups for %d recipients:\n%s", len(blocks), len(rcpts), content)
 	}
-	if got := sortedKeys(blocks[0]); len(got) != 1 || got[0] != "Reporting-Mta" {
-		t.Fatalf("per-message fields %v", got)
+	wantMsg := []string{"Reporting-Mta"}
+	if r.Gateway != "" {
+		wantMsg = append(wantMsg, "Dsn-Gateway")
+		if gw := blocks[0].Get("Dsn-Gateway"); !strings.HasPrefix(gw, "dns; ") || !mailfmt.IsHostname(gw[5:]) {
+			t.Fatalf("DSN-Gateway %q for %q", gw, r.Gateway)
+		}
+	}
+	if !r.ArrivalDate.IsZero() {
+		wantMsg = append(wantMsg, "Arrival-Date")
+	}
+	slices.Sort(wantMsg)
+	if got := sortedKeys(blocks[0]); !slices.Equal(got, wantMsg) {
+		t.Fatalf("per-message fields %v, want %v", got, wantMsg)
 	}
 	for i, b := range blocks[1:] {
 		rc := rcpts[i]
@@ -259,7 +293,7 @@ func fuzzCheckStatus(t *testing.T, content []byte, r Report) {
 			if !perRecipientFields[k] || len(v) != 1 {
 				t.Fatalf("group %d: field %s (%d times)", i+1, k, len(v))
 			}
-			if !isASCII(v[0]) || strings.ContainsFunc(v[0], isControl) {
+			if !mailfmt.IsASCII(v[0]) || strings.ContainsFunc(v[0], mailfmt.IsControl) {
 				t.Fatalf("group %d: %s %q", i+1, k, v[0])
 			}
 		}
@@ -269,7 +303,7 @@ func fuzzCheckStatus(t *testing.T, content []byte, r Report) {
 		if want := fmtStatus(rc.Status); b.Get("Status") != want {
 			t.Fatalf("group %d: Status %q, want %q", i+1, b.Get("Status"), want)
 		}
-		typ, _, ok := splitType(b.Get("Final-Recipient"))
+		typ, _, ok := mailfmt.SplitType(b.Get("Final-Recipient"))
 		if !ok || (typ != "utf-8" && !strings.EqualFold(typ, fuzzTypeOf(rc.FinalRecipient, "rfc822"))) {
 			t.Fatalf("group %d: Final-Recipient %q for %q", i+1, b.Get("Final-Recipient"), rc.FinalRecipient)
 		}
@@ -283,7 +317,7 @@ func fuzzCheckStatus(t *testing.T, content []byte, r Report) {
 			}
 			continue
 		}
-		typ, text, ok := splitType(dc)
+		typ, text, ok := mailfmt.SplitType(dc)
 		if !ok || typ != fuzzTypeOf(rc.DiagnosticCode, "X-MMS") || len(text) > MaxDiagnosticText {
 			t.Fatalf("group %d: Diagnostic-Code %q for %q", i+1, dc, rc.DiagnosticCode)
 		}
@@ -292,7 +326,7 @@ func fuzzCheckStatus(t *testing.T, content []byte, r Report) {
 
 // fuzzTypeOf returns the type prefix of a "type; value" field, or def.
 func fuzzTypeOf(s, def string) string {
-	if typ, _, ok := splitType(s); ok {
+	if typ, _, ok := mailfmt.SplitType(s); ok {
 		return typ
 	}
 	return def
@@ -319,7 +353,7 @@ func fuzzCheckOrig(t *testing.T, content []byte, orig gotextproto.Header) {
 		if !orig.Has(f.Key()) {
 			t.Fatalf("field %q in the returned header that the original did not have\n%q", f.Key(), content)
 		}
-		if strings.ContainsFunc(f.Value(), func(r rune) bool { return isControl(r) || isLineBreak(r) || isBidiControl(r) }) {
+		if strings.ContainsFunc(f.Value(), func(r rune) bool { return mailfmt.IsControl(r) || mailfmt.IsLineBreak(r) || mailfmt.IsBidiControl(r) }) {
 			t.Fatalf("control character in the returned %s: %q", f.Key(), f.Value())
 		}
 	}

@@ -109,6 +109,7 @@ func TestPythonEmailParser(t *testing.T) {
 		subject string
 		parts   []string
 		rcpts   []rcptWant
+		gateway string // expected DSN-Gateway, "" for none
 	}{
 		{
 			name:    "peer refused",
@@ -159,6 +160,45 @@ func TestPythonEmailParser(t *testing.T) {
 			parts:   []string{"text/plain", "message/delivery-status", "text/rfc822-headers"},
 			rcpts: []rcptWant{{"failed", "5.6.0",
 				"X-MMS; Error-content-not-accepted: x Bcc: victim@x Final-Recipient: rfc822; evil@x Action: delivered"}},
+		},
+		{
+			name: "MMS delivery report Retrieved: delivered, DSN-Gateway, Arrival-Date",
+			mod: func(r *Report) {
+				r.Recipients = []Recipient{{
+					FinalRecipient: "+33612345678/TYPE=PLMN@mms.peer.example",
+					Action:         ActionDelivered,
+					Status:         [3]int{2, 0, 0},
+					DiagnosticCode: "X-MMS; Retrieved",
+					LastAttempt:    testDate,
+				}}
+				r.Explanation = ""
+				r.Gateway = "mms.example.net"
+				r.ArrivalDate = testDate.Add(-time.Hour)
+				r.OriginalHeader = mustHeader("Message-ID: <orig.1@mms.example.net>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\n")
+			},
+			subject: "Delivered MMS: Grüße",
+			parts:   []string{"text/plain", "message/delivery-status", "text/rfc822-headers"},
+			rcpts:   []rcptWant{{"delivered", "2.0.0", "X-MMS; Retrieved"}},
+			gateway: "dns; mms.example.net",
+		},
+		{
+			name: "relayed and delayed, gateway, hostile status text",
+			mod: func(r *Report) {
+				r.Recipients = []Recipient{
+					{FinalRecipient: "a@peer.example", Action: ActionRelayed, Status: [3]int{2, 0, 0},
+						DiagnosticCode: "X-MMS; Indeterminate: x\r\nAction: failed"},
+					{FinalRecipient: "b@peer.example", Action: ActionDelayed, Status: [3]int{4, 0, 0}},
+				}
+				r.Explanation = "Status text: weitergeleitet\r\nBcc: victim@x"
+				r.Gateway = "dns; gw.example.net"
+			},
+			subject: "MMS delivery status: Holiday pictures",
+			parts:   []string{"text/plain", "message/delivery-status", "text/rfc822-headers"},
+			rcpts: []rcptWant{
+				{"relayed", "2.0.0", "X-MMS; Indeterminate: x Action: failed"},
+				{"delayed", "4.0.0", ""},
+			},
+			gateway: "dns; gw.example.net",
 		},
 		{
 			name: "many recipients, long diagnostics",
@@ -225,6 +265,9 @@ func TestPythonEmailParser(t *testing.T) {
 			}
 			if got := py.field(0, "Reporting-MTA"); !reflect.DeepEqual(got, []string{"dns; mms.example.net"}) {
 				t.Errorf("Reporting-MTA = %v", got)
+			}
+			if got := py.field(0, "DSN-Gateway"); (tc.gateway == "" && len(got) != 0) || (tc.gateway != "" && !reflect.DeepEqual(got, []string{tc.gateway})) {
+				t.Errorf("DSN-Gateway = %q, want %q", got, tc.gateway)
 			}
 			for i := 1; i <= nRcpt; i++ {
 				for k := range py.blockLookups[i] {

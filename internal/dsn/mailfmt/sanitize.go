@@ -1,7 +1,7 @@
 // maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
 // Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
 
-package dsn
+package mailfmt
 
 import (
 	"strconv"
@@ -13,17 +13,17 @@ import (
 // X-Mms-Status-Text that ends up in Diagnostic-Code and in the explanation,
 // and the original sender chooses the original header. The helpers make sure
 // nothing taken from outside can end a header line (RFC 5322 §2.2), start a
-// new DSN field or field group (RFC 3464 §2.1.1), or smuggle 8-bit data into
-// a 7-bit message (RFC 2045 §2.7).
+// new report field or field group (RFC 3464 §2.1.1, RFC 8098 §3.1.1), or
+// smuggle 8-bit data into a 7-bit message (RFC 2045 §2.7).
 
-// truncMarker is appended to a value cut short by a size limit.
-const truncMarker = "..."
+// TruncMarker is appended to a value cut short by a size limit.
+const TruncMarker = "..."
 
-// isBidiControl reports whether r is an invisible Unicode formatting
+// IsBidiControl reports whether r is an invisible Unicode formatting
 // character that can make displayed text differ from its logical order
 // (the "Trojan Source" class); such characters are dropped from text that
 // a human will read.
-func isBidiControl(r rune) bool {
+func IsBidiControl(r rune) bool {
 	switch {
 	case r == 0x061C, r == 0x200E, r == 0x200F:
 		return true
@@ -35,9 +35,9 @@ func isBidiControl(r rune) bool {
 	return false
 }
 
-// isLineBreak reports whether r is something a reader might render as a line
+// IsLineBreak reports whether r is something a reader might render as a line
 // break: CR, LF, VT, FF, NEL and the Unicode line and paragraph separators.
-func isLineBreak(r rune) bool {
+func IsLineBreak(r rune) bool {
 	switch r {
 	case '\r', '\n', '\v', '\f', 0x85, 0x2028, 0x2029:
 		return true
@@ -45,21 +45,21 @@ func isLineBreak(r rune) bool {
 	return false
 }
 
-// isControl reports whether r is a C0 or C1 control character or DEL.
-func isControl(r rune) bool {
+// IsControl reports whether r is a C0 or C1 control character or DEL.
+func IsControl(r rune) bool {
 	return r < 0x20 || r == 0x7F || (r >= 0x80 && r <= 0x9F)
 }
 
-// cleanLine turns s into a single line of text suitable for a header or DSN
+// CleanLine turns s into a single line of text suitable for a header or DSN
 // field value: invalid UTF-8 becomes U+FFFD, every control character and line
 // break becomes a space, bidi controls are dropped, runs of white space
 // collapse to one space and the result is trimmed. If asciiOnly is set, every
 // non-ASCII character becomes '?' (DSN fields are US-ASCII, RFC 3464 §2.1.1).
-// The result is at most max bytes long (max > len(truncMarker)); when input
+// The result is at most max bytes long (max > len(TruncMarker)); when input
 // was cut, it ends with "...". The work done is bounded by max, not by len(s).
-func cleanLine(s string, max int, asciiOnly bool) string {
+func CleanLine(s string, max int, asciiOnly bool) string {
 	var b strings.Builder
-	limit := max - len(truncMarker)
+	limit := max - len(TruncMarker)
 	pendingSpace := false
 	truncated := false
 	for i := 0; i < len(s); {
@@ -68,9 +68,9 @@ func cleanLine(s string, max int, asciiOnly bool) string {
 		// r == RuneError with size 1 is an invalid byte; it is kept as
 		// U+FFFD (or '?').
 		switch {
-		case isBidiControl(r):
+		case IsBidiControl(r):
 			continue
-		case r == ' ' || r == '\t' || isLineBreak(r) || isControl(r):
+		case r == ' ' || r == '\t' || IsLineBreak(r) || IsControl(r):
 			if b.Len() > 0 {
 				pendingSpace = true
 			}
@@ -97,18 +97,18 @@ func cleanLine(s string, max int, asciiOnly bool) string {
 		b.WriteString(enc)
 	}
 	if truncated {
-		b.WriteString(truncMarker)
+		b.WriteString(TruncMarker)
 	}
 	return b.String()
 }
 
-// cleanText sanitizes multi-line human-readable text (the first part of the
+// CleanText sanitizes multi-line human-readable text (the first part of the
 // report, RFC 6522 §2): line breaks of any kind become "\n", other control
 // characters except TAB become spaces, bidi controls are dropped, invalid
 // UTF-8 becomes U+FFFD and trailing white space is removed from every line.
 // The result is at most about max bytes; when input was cut it ends with a
 // note saying so.
-func cleanText(s string, max int) string {
+func CleanText(s string, max int) string {
 	out := make([]byte, 0, min(len(s), max)+32)
 	truncated := false
 	lineStart := 0 // offset in out of the start of the current line
@@ -128,14 +128,14 @@ func cleanText(s string, max int) string {
 			break
 		}
 		switch {
-		case isBidiControl(r):
-		case isLineBreak(r):
+		case IsBidiControl(r):
+		case IsLineBreak(r):
 			trimLine()
 			out = append(out, '\n')
 			lineStart = len(out)
 		case r == '\t':
 			out = append(out, '\t')
-		case isControl(r):
+		case IsControl(r):
 			out = append(out, ' ')
 		default:
 			out = utf8.AppendRune(out, r)
@@ -149,8 +149,8 @@ func cleanText(s string, max int) string {
 	return text
 }
 
-// isASCII reports whether s consists of 7-bit characters only.
-func isASCII(s string) bool {
+// IsASCII reports whether s consists of 7-bit characters only.
+func IsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
@@ -159,10 +159,10 @@ func isASCII(s string) bool {
 	return true
 }
 
-// isTypeToken reports whether s is usable as the "*-type" part of a DSN
+// IsTypeToken reports whether s is usable as the "*-type" part of a DSN
 // field (address-type, diagnostic-type, mta-name-type; RFC 3464 §2.1.2):
 // an atom restricted here to letters, digits, '-', '.' and '_'.
-func isTypeToken(s string) bool {
+func IsTypeToken(s string) bool {
 	if s == "" || len(s) > 32 {
 		return false
 	}
@@ -178,25 +178,25 @@ func isTypeToken(s string) bool {
 	return true
 }
 
-// splitType splits a DSN sub-field value "type; value" (RFC 3464 §2.1.2)
+// SplitType splits a DSN sub-field value "type; value" (RFC 3464 §2.1.2)
 // into its parts. ok is false if s has no valid type prefix.
-func splitType(s string) (typ, rest string, ok bool) {
+func SplitType(s string) (typ, rest string, ok bool) {
 	i := strings.IndexByte(s, ';')
 	if i <= 0 {
 		return "", s, false
 	}
 	typ = strings.TrimSpace(s[:i])
-	if !isTypeToken(typ) {
+	if !IsTypeToken(typ) {
 		return "", s, false
 	}
 	return typ, strings.TrimSpace(s[i+1:]), true
 }
 
-// utf8AddrXtext encodes addr as utf-8-addr-xtext (RFC 6533 §3): printable
+// UTF8AddrXtext encodes addr as utf-8-addr-xtext (RFC 6533 §3): printable
 // ASCII other than '+', '=' and '\' is kept, everything else becomes
 // "\x{HEX}". It lets an internationalized address appear in a 7-bit
 // message/delivery-status part.
-func utf8AddrXtext(addr string) string {
+func UTF8AddrXtext(addr string) string {
 	var b strings.Builder
 	for _, r := range addr {
 		if r > 0x20 && r < 0x7F && r != '+' && r != '=' && r != '\\' {
@@ -214,11 +214,11 @@ func utf8AddrXtext(addr string) string {
 	return b.String()
 }
 
-// isHostname reports whether s looks like a domain name or an address
+// IsHostname reports whether s looks like a domain name or an address
 // literal ("[192.0.2.1]", "[IPv6:2001:db8::1]") as used in mta-name with
 // type "dns" (RFC 3464 §2.2.2, §2.3.5). It is deliberately strict: these
 // values come from configuration, and anything odd is a bug worth reporting.
-func isHostname(s string) bool {
+func IsHostname(s string) bool {
 	if s == "" || len(s) > 253 {
 		return false
 	}
@@ -255,10 +255,10 @@ func isHostname(s string) bool {
 	return true
 }
 
-// isFieldName reports whether s is a valid header field name (RFC 5322
+// IsFieldName reports whether s is a valid header field name (RFC 5322
 // §2.2: printable US-ASCII except ':'), of a sane length.
-func isFieldName(s string) bool {
-	if s == "" || len(s) > maxFieldNameLen {
+func IsFieldName(s string) bool {
+	if s == "" || len(s) > MaxFieldNameLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -269,9 +269,9 @@ func isFieldName(s string) bool {
 	return true
 }
 
-// isMsgID reports whether id can be used as the content of a Message-ID
+// IsMsgID reports whether id can be used as the content of a Message-ID
 // "<id-left@id-right>" (RFC 5322 §3.6.4, dot-atom-text on both sides).
-func isMsgID(id string) bool {
+func IsMsgID(id string) bool {
 	if len(id) < 3 || len(id) > 250 {
 		return false
 	}
@@ -298,14 +298,14 @@ func isDotAtomText(s string) bool {
 	return true
 }
 
-// foldField formats "name: value" as one header field (or DSN field),
+// FoldField formats "name: value" as one header field (or DSN field),
 // folded (RFC 5322 §2.2.3) at the spaces of value so that lines stay within
 // 78 characters where possible. value must already be a single clean line
-// (see cleanLine); runs of spaces are treated as one. A word too long to fit
+// (see CleanLine); runs of spaces are treated as one. A word too long to fit
 // in a 998-character line (RFC 5322 §2.1.1) is split, which inserts a space
 // on unfolding; with the size limits of this package that only happens to
 // pathological original header fields. The result ends with CRLF.
-func foldField(name, value string) string {
+func FoldField(name, value string) string {
 	const (
 		softLimit = 78
 		maxWord   = 900
