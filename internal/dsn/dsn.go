@@ -223,16 +223,17 @@ type Report struct {
 	// (a foreign, non-Internet notification) by this gateway: it is written
 	// as the per-message field "DSN-Gateway: dns; NAME" (RFC 3464 §2.2.3,
 	// required by RFC 4356 §2.1.4 for such a DSN), as "dns; host" or a
-	// bare host name like RemoteMTA, and the explanation (given or
-	// generated) ends with a note that the DSN was made from an MMS
-	// delivery report (RFC 4356 §2.1.4 allows part 1 to say so).
+	// bare host name like RemoteMTA. A generated explanation then ends
+	// with a note that the DSN was made from an MMS delivery report
+	// (RFC 4356 §2.1.4 allows part 1 to say so); a given Explanation is
+	// used as it is and should say so itself.
 	Gateway string
 	// ArrivalDate, unless zero, is written as the per-message Arrival-Date
 	// (RFC 3464 §2.2.5): when the reported MM reached the reporting MTA.
 	ArrivalDate time.Time
 }
 
-// gatewayNote is appended to the explanation of a DSN with a Gateway.
+// gatewayNote ends the generated explanation of a DSN with a Gateway.
 const gatewayNote = "This report was made by the MMS gateway %s from a delivery report\nof the MMS network (RFC 4356)."
 
 // Generate builds the DSN described by r (RFC 3464 §2, RFC 6522 §2).
@@ -323,12 +324,12 @@ func Generate(r Report) (textproto.Header, []byte, error) {
 	text := mailfmt.CleanText(r.Explanation, MaxExplanation)
 	if strings.TrimSpace(text) == "" {
 		text = strings.TrimRight(defaultExplanation(reportingMTA, row, summaries), "\n")
+		if gateway != "" {
+			text += "\n\n" + fmt.Sprintf(gatewayNote, strings.TrimPrefix(gateway, "dns; "))
+		}
 	}
 	if omitted > 0 {
 		text += fmt.Sprintf("\n\n(%d further recipients are not listed in this report.)", omitted)
-	}
-	if gateway != "" {
-		text += "\n\n" + fmt.Sprintf(gatewayNote, strings.TrimPrefix(gateway, "dns; "))
 	}
 	explanation, explCharset, explCTE := mailfmt.EncodeText(text)
 

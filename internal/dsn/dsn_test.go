@@ -252,7 +252,7 @@ func TestGenerateStructure(t *testing.T) {
 			},
 		},
 		{
-			name: "MMS delivery report Forwarded: relayed, caller's text keeps the gateway note",
+			name: "MMS delivery report Forwarded: relayed, caller's text as given",
 			mod: func(r *Report) {
 				r.Recipients = []Recipient{{
 					FinalRecipient: "rfc822; +33612345678/TYPE=PLMN@mms.peer.example",
@@ -269,7 +269,7 @@ func TestGenerateStructure(t *testing.T) {
 				"Action":          "relayed",
 				"Status":          "2.0.0",
 			}},
-			text: "forwarded to another phone\r\n\r\nThis report was made by the MMS gateway gw.example.net",
+			text: "Status text of the MMSC: forwarded to another phone\r\n",
 			perMsg: map[string]string{
 				"Reporting-Mta": "dns; mms.example.net",
 				"Dsn-Gateway":   "dns; gw.example.net",
@@ -372,8 +372,8 @@ func TestGenerateStructure(t *testing.T) {
 					t.Errorf("part 3 Content-Description = %q, want %q", got, want)
 				}
 			}
-			if (tc.perMsg["Dsn-Gateway"] != "") != strings.Contains(string(d.parts[0].content), "MMS gateway") {
-				t.Errorf("gateway note and DSN-Gateway disagree: %q", d.parts[0].content)
+			if note := strings.Contains(string(d.parts[0].content), "MMS gateway"); note != (tc.perMsg["Dsn-Gateway"] != "" && r.Explanation == "") {
+				t.Errorf("gateway note %v with DSN-Gateway %q and explanation %q", note, tc.perMsg["Dsn-Gateway"], r.Explanation)
 			}
 			for i, want := range tc.rcpts {
 				got := map[string]string{}
