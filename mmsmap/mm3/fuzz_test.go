@@ -8,10 +8,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net/mail"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-message/textproto"
 
@@ -48,141 +46,6 @@ var fuzzSeeds = []string{
 	"From: =?UTF-8?Q?\\=C2=A0?= <0>\r\n\r\n",
 	"To: \"a b\"@example.org, \"\\\\\" <x@example.org>\r\n\r\n",
 }
-
-// FuzzToInternetMail shows hostile headers read from the wire as Internet mail. Invariants: no
-// panic and no error (a header go-message read always has raw fields); the result written and read
-// back has the same fields; they are the input's in order, minus X-Mms-* and Sender and minus a
-// Message-ID or Date that is not clean (ToInternetMail drops those), then at most one Message-ID
-// and one Date made up, with at least one Date in all, so no field is injected or lost; no field
-// holds a control octet (CRLF of folds and HTAB aside); the rewritten From/To/Cc/Reply-To are
-// single lines and, when mmsmap read the original as a non-empty address list, net/mail and mmsmap
-// read the same addresses back: e-mail addresses unchanged, numbers at the view's domain, other
-// device addresses as the display name of its postmaster, display names unchanged.
-func FuzzToInternetMail(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s))
-	}
-	fixed := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	view := MailView{Domain: fuzzViewDomain, Plan: nanp, Now: func() time.Time { return fixed }}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(bytes.NewReader(raw), 1<<20)))
-		if err != nil {
-			return
-		}
-		out, err := ToInternetMail(h, view)
-		if err != nil {
-			t.Fatalf("ToInternetMail: %v", err)
-		}
-		back := fuzzReparse(t, out)
-
-		type field struct{ key, value string }
-		var in []field
-		for f := h.Fields(); f.Next(); {
-			if k := f.Key(); !fuzzTransportField(k) {
-				in = append(in, field{k, f.Value()})
-			}
-		}
-		i, dates, made := 0, 0, ""
-		for f := back.Fields(); f.Next(); {
-			k := f.Key()
-			raw, _ := f.Raw()
-			if fuzzControlOctet(raw) {
-				t.Fatalf("control octet in %q", raw)
-			}
-			if lex.TokenEqualFold(k, "Date") {
-				dates++
-			}
-			// Skip the input's Message-ID and Date fields that were dropped.
-			for i < len(in) && !lex.TokenEqualFold(in[i].key, k) &&
-				(lex.TokenEqualFold(in[i].key, "Message-ID") || lex.TokenEqualFold(in[i].key, "Date")) {
-				i++
-			}
-			if i < len(in) && lex.TokenEqualFold(in[i].key, k) && made == "" {
-				fuzzCheckAddressField(t, k, in[i].value, f.Value())
-				i++
-				continue
-			}
-			// Past the input's fields: only a made-up Message-ID, then a made-up Date.
-			switch {
-			case lex.TokenEqualFold(k, "Message-ID") && made == "":
-				made = "Message-ID"
-			case lex.TokenEqualFold(k, "Date") && made != "Date":
-				made = "Date"
-			default:
-				t.Fatalf("field %s out of place (after %d of %d input fields, made up %q)", k, i, len(in), made)
-			}
-		}
-		for ; i < len(in); i++ {
-			if !lex.TokenEqualFold(in[i].key, "Message-ID") && !lex.TokenEqualFold(in[i].key, "Date") {
-				t.Fatalf("field %s lost", in[i].key)
-			}
-		}
-		if dates == 0 {
-			t.Fatalf("no Date")
-		}
-	})
-}
-
-// fuzzTransportField reports whether ToInternetMail must drop the field name: X-Mms-* and Sender.
-func fuzzTransportField(k string) bool {
-	return len(k) > len("X-Mms-") && lex.TokenEqualFold(k[:len("X-Mms-")], "X-Mms-") || lex.TokenEqualFold(k, "Sender")
-}
-
-// fuzzControlOctet reports whether a raw header field holds a control octet other than HTAB and
-// the CRLF (or LF) of a line end.
-func fuzzControlOctet(raw []byte) bool {
-	for i, c := range raw {
-		if c == '\r' && i+1 < len(raw) && raw[i+1] == '\n' || c == '\n' || c == '\t' {
-			continue
-		}
-		if c < ' ' || c == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-// fuzzCheckAddressField checks a From, To, Cc or Reply-To that ToInternetMail rewrote from in.
-func fuzzCheckAddressField(t *testing.T, k, in, out string) {
-	t.Helper()
-	if !lex.ContainsFold([]string{"From", "To", "Cc", "Reply-To"}, k) {
-		return
-	}
-	if strings.ContainsAny(out, "\r\n") {
-		t.Fatalf("%s: %q folded", k, out)
-	}
-	addrs, err := mmsmap.ParseAddressList(in)
-	if err != nil || len(addrs) == 0 {
-		return
-	}
-	list, err := mail.ParseAddressList(out)
-	if err != nil || len(list) != len(addrs) {
-		t.Fatalf("%s: %q rewritten as %q: net/mail reads %d of %d mailboxes: %v", k, in, out, len(list), len(addrs), err)
-	}
-	again, err := mmsmap.ParseAddressList(out)
-	if err != nil || len(again) != len(addrs) {
-		t.Fatalf("%s: %q rewritten as %q: mmsmap reads %d of %d addresses: %v", k, in, out, len(again), len(addrs), err)
-	}
-	for i, a := range addrs {
-		b := again[i]
-		var ok bool
-		switch {
-		case a.Type == mmsmap.TypeEmail: // kept as it was
-			ok = b == a
-		case a.IsNumber(): // at the view's domain, under its display name
-			ok = b.IsNumber() && b.Domain == fuzzViewDomain && b.DisplayName == a.DisplayName
-		default: // the device address as the display name of the domain's postmaster
-			ok = b.Type == mmsmap.TypeEmail && b.Domain == fuzzViewDomain && b.DisplayName == a.DeviceAddress()
-		}
-		// net/mail agrees (it gives the local part unquoted).
-		if !ok || list[i].Address != b.Value+"@"+b.Domain || list[i].Name != b.DisplayName {
-			t.Fatalf("%s: %q rewritten as %q: address %d %#v read back as %#v (net/mail: %q)", k, in, out, i, a, b, list[i].Address)
-		}
-	}
-}
-
-// fuzzViewDomain is the MailView.Domain of FuzzToInternetMail.
-const fuzzViewDomain = "mms.example.net"
 
 // FuzzNewForwardRequest turns hostile mail headers, and a hostile envelope recipient, into an
 // MM4_forward.REQ. Invariants: no panic; every error is a *mm4.FieldError (as documented); a REQ
