@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"mime"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -54,6 +55,16 @@ type tmCase struct {
 
 func runTMCases(t *testing.T, cases []tmCase) {
 	t.Helper()
+	// Every converted message, for one run of Python's parser after the cases.
+	var msgs [][]byte
+	var names []string
+	defer func() {
+		for i, py := range tmPython(t, msgs) {
+			if len(py.Defects) != 0 {
+				t.Errorf("%s: Python's email package finds defects: %q\n%s", names[i], py.Defects, msgs[i])
+			}
+		}
+	}()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			v := tmView()
@@ -104,8 +115,19 @@ func runTMCases(t *testing.T, cases []tmCase) {
 				}
 			}
 			tmCheckMail(t, text+"body\r\n")
+			if !tmUnparseableInput(tc.in) {
+				msgs, names = append(msgs, []byte(text+tmBody(out.Get("Content-Type")))), append(names, t.Name())
+			}
 		})
 	}
+}
+
+// tmBody returns a body that fits the Content-Type: one part for a multipart.
+func tmBody(contentType string) string {
+	if t, params, err := mime.ParseMediaType(contentType); err == nil && strings.HasPrefix(t, "multipart/") && params["boundary"] != "" {
+		return "--" + params["boundary"] + "\r\n\r\nbody\r\n--" + params["boundary"] + "--\r\n"
+	}
+	return "body\r\n"
 }
 
 // tmLines returns the fields of a written header, unfolded, one a line.
