@@ -53,18 +53,47 @@ type tmCase struct {
 	exactOut bool     // want is the whole output, line by line
 }
 
-func runTMCases(t *testing.T, cases []tmCase) {
-	t.Helper()
-	// Every converted message, for one run of Python's parser after the cases.
-	var msgs [][]byte
-	var names []string
-	defer func() {
-		for i, py := range tmPython(t, msgs) {
-			if len(py.Defects) != 0 {
-				t.Errorf("%s: Python's email package finds defects: %q\n%s", names[i], py.Defects, msgs[i])
-			}
+// TestToInternetMailRules runs the tables of the rules of RFC 4356 §2.1.3.2, one subtest each,
+// then reads every message they made with Python's email package, in one run (it is slow to
+// start): none may have a defect.
+func TestToInternetMailRules(t *testing.T) {
+	var py tmPyBatch
+	for _, r := range []struct {
+		name string
+		f    func(*testing.T, *tmPyBatch)
+	}{
+		{"Basic", tmRuleBasic},
+		{"Removed", tmRuleRemoved},
+		{"MessageID", tmRuleMessageID},
+		{"Recipients", tmRuleRecipients},
+		{"Priority", tmRulePriority},
+		{"ReadReply", tmRuleReadReply},
+		{"Resending", tmRuleResending},
+		{"Received", tmRuleReceived},
+		{"Loop", tmRuleLoop},
+		{"HiddenSender", tmRuleHiddenSender},
+		{"ReplyCharging", tmRuleReplyCharging},
+		{"Sensitivity", tmRuleSensitivity},
+		{"Subject", tmRuleSubject},
+		{"Precedence", tmRulePrecedence},
+	} {
+		t.Run(r.name, func(t *testing.T) { r.f(t, &py) })
+	}
+	for i, v := range tmPython(t, py.msgs) {
+		if len(v.Defects) != 0 {
+			t.Errorf("%s: Python's email package finds defects: %q\n%s", py.names[i], v.Defects, py.msgs[i])
 		}
-	}()
+	}
+}
+
+// tmPyBatch collects converted messages for one run of Python's parser.
+type tmPyBatch struct {
+	msgs  [][]byte
+	names []string
+}
+
+func runTMCases(t *testing.T, py *tmPyBatch, cases []tmCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			v := tmView()
@@ -116,7 +145,7 @@ func runTMCases(t *testing.T, cases []tmCase) {
 			}
 			tmCheckMail(t, text+"body\r\n")
 			if !tmUnparseableInput(tc.in) {
-				msgs, names = append(msgs, []byte(text+tmBody(out.Get("Content-Type")))), append(names, t.Name())
+				py.msgs, py.names = append(py.msgs, []byte(text+tmBody(out.Get("Content-Type")))), append(py.names, t.Name())
 			}
 		})
 	}
@@ -183,8 +212,8 @@ func tmUnparseableInput(v string) bool {
 	return strings.Contains(v, "<<<")
 }
 
-func TestToInternetMail(t *testing.T) {
-	runTMCases(t, []tmCase{
+func tmRuleBasic(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{
 		{
 			name: "forward REQ",
 			in: `X-Mms-3GPP-MMS-Version: 5.5.0
@@ -240,8 +269,8 @@ Date: Tue, 01 Jul 2025 10:00:00 +0000`,
 }
 
 // Rule 1: X-Mms-* removed, Sender dropped.
-func TestToInternetMailRemoved(t *testing.T) {
-	runTMCases(t, []tmCase{{
+func tmRuleRemoved(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{{
 		name: "every X-Mms field of Table 1, any case, and Sender",
 		in: `X-Mms-3GPP-MMS-Version: 6.10.0
 X-MMS-MESSAGE-TYPE: MM4_forward.REQ
@@ -268,8 +297,8 @@ To: +15550002222/TYPE=PLMN@mms.example.net`,
 }
 
 // Rule 2: Message-ID kept, made from X-Mms-Message-ID, or made up.
-func TestToInternetMailMessageID(t *testing.T) {
-	runTMCases(t, []tmCase{
+func tmRuleMessageID(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{
 		{
 			name:  "kept",
 			in:    "X-Mms-Message-ID: \"m1\"\nMessage-ID: <keep@peer.example>\nTo: a@b.example",
@@ -323,8 +352,8 @@ To: +15550001111`,
 }
 
 // Rule 3: recipients.
-func TestToInternetMailRecipients(t *testing.T) {
-	runTMCases(t, []tmCase{
+func tmRuleRecipients(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{
 		{
 			name: "repeated To and Cc merged in place, Bcc never written",
 			in: `To: +15550001111
@@ -375,7 +404,7 @@ Date: Tue, 01 Jul 2025 10:00:00 +0000`,
 }
 
 // Rule 4: X-Mms-Priority → Importance.
-func TestToInternetMailPriority(t *testing.T) {
+func tmRulePriority(t *testing.T, py *tmPyBatch) {
 	cases := []tmCase{}
 	for _, tc := range []struct {
 		priority, importance, want string
@@ -405,12 +434,12 @@ func TestToInternetMailPriority(t *testing.T) {
 		}
 		cases = append(cases, c)
 	}
-	runTMCases(t, cases)
+	runTMCases(t, py, cases)
 }
 
 // Rule 5: X-Mms-Read-Reply → Disposition-Notification-To.
-func TestToInternetMailReadReply(t *testing.T) {
-	runTMCases(t, []tmCase{
+func tmRuleReadReply(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{
 		{
 			name:  "Yes: the From mailbox",
 			in:    "From: \"Alice\" <+15550001111/TYPE=PLMN@mms.peer.example>\nTo: a@b.example\nX-Mms-Read-Reply: Yes",
@@ -454,8 +483,8 @@ func TestToInternetMailReadReply(t *testing.T) {
 }
 
 // Rule 6: resending (X-Mms-Previously-sent-*).
-func TestToInternetMailResending(t *testing.T) {
-	runTMCases(t, []tmCase{
+func tmRuleResending(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{
 		{
 			name: "indexed entries: newest Resent block on top",
 			in: `X-Mms-Message-Type: MM4_forward.REQ
@@ -552,8 +581,8 @@ To: +15554440000`,
 }
 
 // Rule 7: the Received field.
-func TestToInternetMailReceived(t *testing.T) {
-	runTMCases(t, []tmCase{
+func tmRuleReceived(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{
 		{
 			name:  "on top, above the MM's own",
 			in:    "Received: from a by b; Tue, 01 Jul 2025 09:00:00 +0000\nTo: a@b.example",
@@ -582,14 +611,14 @@ func TestToInternetMailReceived(t *testing.T) {
 }
 
 // Rule 8: loop protection.
-func TestToInternetMailLoop(t *testing.T) {
+func tmRuleLoop(t *testing.T, py *tmPyBatch) {
 	received := func(n int) string {
 		return strings.Repeat("Received: from a by b; Tue, 01 Jul 2025 09:00:00 +0000\n", n) + "To: a@b.example"
 	}
 	loop := func(n int) *Refusal {
 		return &Refusal{Field: "Received", Rule: "RFC 4356 §2.1.3.2", Reason: fmt.Sprintf("Mail loop: %d Received fields", n)}
 	}
-	runTMCases(t, []tmCase{
+	runTMCases(t, py, []tmCase{
 		{name: "100 pass", in: received(100), count: map[string]int{"Received": 101}},
 		{name: "101 refused", in: received(101), refusal: loop(101)},
 		{name: "local limit", view: func(v *MailView) { v.MaxReceived = 3 }, in: received(4), refusal: loop(4)},
@@ -599,7 +628,7 @@ func TestToInternetMailLoop(t *testing.T) {
 }
 
 // Rule 9: sender visibility.
-func TestToInternetMailHiddenSender(t *testing.T) {
+func tmRuleHiddenSender(t *testing.T, py *tmPyBatch) {
 	const in = `Received: from mms.peer.example by mms.example.net with ESMTP id 1; envelope-sender <+15551234567/TYPE=PLMN@mms.peer.example>; Tue, 01 Jul 2025 09:00:00 +0000
 X-Mms-Message-Type: MM4_forward.REQ
 X-Mms-Transaction-ID: "+15551234567/TYPE=PLMN-tx"
@@ -636,7 +665,7 @@ Content-Type: multipart/related; boundary="5551234567"`
 		},
 		absent: []string{"Sender:", "Reply-To", "Disposition-Notification-To", "alice@internet.example"},
 	}
-	runTMCases(t, []tmCase{
+	runTMCases(t, py, []tmCase{
 		hidden,
 		{
 			name: "Show: nothing hidden",
@@ -686,7 +715,7 @@ func tmCheckHidden(t *testing.T, h textproto.Header, digits string) {
 }
 
 // Rule 10: reply charging.
-func TestToInternetMailReplyCharging(t *testing.T) {
+func tmRuleReplyCharging(t *testing.T, py *tmPyBatch) {
 	usage := func(v string) string {
 		return "X-Mms-Reply-Charging: " + v + "\nX-Mms-Reply-Charging-ID: rc-1\nX-Mms-Reply-Charging-Deadline: 3600\nTo: a@b.example"
 	}
@@ -702,11 +731,11 @@ func TestToInternetMailReplyCharging(t *testing.T) {
 		tmCase{name: "Internet Requested: not a usage", view: internet, in: usage("Requested"), absent: []string{"Reply-Charging"}},
 		tmCase{name: "Internet Accepted without an ID", view: internet, in: "X-Mms-Reply-Charging: Accepted\nTo: a@b.example", absent: []string{"Reply-Charging"}},
 	)
-	runTMCases(t, cases)
+	runTMCases(t, py, cases)
 }
 
 // Rule 11: Sensitivity.
-func TestToInternetMailSensitivity(t *testing.T) {
+func tmRuleSensitivity(t *testing.T, py *tmPyBatch) {
 	refused := &Refusal{Field: "Sensitivity", Rule: "RFC 4356 §2.1.3.3", Reason: "A "}
 	var cases []tmCase
 	for _, v := range []string{"Personal", "private", "PRIVATE", " Personal (comment)"} {
@@ -717,12 +746,12 @@ func TestToInternetMailSensitivity(t *testing.T) {
 	}
 	cases = append(cases, tmCase{name: "Company-Confidential passes", in: "To: a@b.example\nSensitivity: Company-Confidential",
 		want: []string{"Sensitivity: Company-Confidential"}})
-	runTMCases(t, cases)
+	runTMCases(t, py, cases)
 }
 
 // Rule 12: Subject.
-func TestToInternetMailSubject(t *testing.T) {
-	runTMCases(t, []tmCase{
+func tmRuleSubject(t *testing.T, py *tmPyBatch) {
+	runTMCases(t, py, []tmCase{
 		{name: "ASCII kept", in: "To: a@b.example\nSubject: Hello (there)", want: []string{"Subject: Hello (there)"}},
 		{name: "encoded-words kept", in: "To: a@b.example\nSubject: =?ISO-8859-1?Q?Gr=FC=DFe?=", want: []string{"Subject: =?ISO-8859-1?Q?Gr=FC=DFe?="}},
 		{name: "8-bit UTF-8 encoded", in: "To: a@b.example\nSubject: Grüße aus Köln", want: []string{"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?="}},
@@ -733,7 +762,7 @@ func TestToInternetMailSubject(t *testing.T) {
 }
 
 // Rule 13, Table 1: Precedence for automatic and advertisement MMs.
-func TestToInternetMailPrecedence(t *testing.T) {
+func tmRulePrecedence(t *testing.T, py *tmPyBatch) {
 	var cases []tmCase
 	for class, want := range map[string]int{"Auto": 1, "auto": 1, "Advertisement": 1, "Personal": 0, "Informational": 0, "": 0} {
 		in := "To: a@b.example\nPrecedence: list\n"
@@ -748,7 +777,7 @@ func TestToInternetMailPrecedence(t *testing.T) {
 		}
 		cases = append(cases, c)
 	}
-	runTMCases(t, cases)
+	runTMCases(t, py, cases)
 }
 
 func TestMailEnvelope(t *testing.T) {
