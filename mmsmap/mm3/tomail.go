@@ -674,10 +674,14 @@ func decodeWords(v string) string {
 // other charsets are kept as written).
 var subjectDecoder = new(mime.WordDecoder)
 
-// mergedList rewrites the values of repeated To, Cc or Reply-To fields into one value.
+// mergedList rewrites the values of repeated To, Cc or Reply-To fields into one value. A value
+// that lists nobody (an empty group such as "undisclosed-recipients:;") adds nothing.
 func (v MailView) mergedList(values []string) string {
 	parts := make([]string, 0, len(values))
 	for _, val := range values {
+		if addrs, err := mmsmap.ParseAddressList(val); err == nil && len(addrs) == 0 {
+			continue
+		}
 		if l := v.mailboxList(val); strings.TrimSpace(l) != "" {
 			parts = append(parts, l)
 		}

@@ -396,6 +396,18 @@ Date: Tue, 01 Jul 2025 10:00:00 +0000`,
 			count: map[string]int{"To": 1},
 		},
 		{
+			name:  "an empty group lists nobody",
+			in:    "To: Friends:;\nCc: 0\nCc: :",
+			want:  []string{"Cc: <0@mms.example.net>"},
+			count: map[string]int{"To": 0, "Cc": 1},
+		},
+		{
+			name:  "undisclosed-recipients kept once",
+			in:    "To: undisclosed-recipients:;\nFrom: +15550009999",
+			want:  []string{"To: undisclosed-recipients:;"},
+			count: map[string]int{"To": 1},
+		},
+		{
 			name: "long lists are folded",
 			in:   "To: " + strings.Repeat("+15550001111, ", 30) + "+15550001111",
 			want: []string{"To: " + strings.Repeat("<+15550001111@mms.example.net>, ", 30) + "<+15550001111@mms.example.net>"},
