@@ -4,8 +4,6 @@
 package mm3
 
 import (
-	"bufio"
-	"bytes"
 	"mime"
 	"strconv"
 	"strings"
@@ -41,15 +39,26 @@ type ForwardOptions struct {
 	Form             mmsmap.Form       // how numbers are written to this peer
 	PeerDomain       string            // the peer's MMS domain for recipients
 	Plan             mmsmap.NumberPlan // to normalise numbers found in To/Cc
-	DeliveryReport   bool              // requested via DSN NOTIFY=SUCCESS (the SMTP layer knows it)
-	Now              time.Time         // Date when the mail has none; time.Now() when zero
+	DeliveryReport   bool              // requested via DSN NOTIFY=SUCCESS, or an admin setting (the SMTP layer knows it)
+	Now              time.Time         // Date when the mail has none, and the time X-Mms-Expiry counts from; time.Now() when zero
+
+	// ClientFields: the sender may set X-Mms-Delivery-Report, X-Mms-Read-Reply (or X-Mms-Read-Report),
+	// X-Mms-Expiry, X-Mms-Priority and X-Mms-Message-Class in its mail; they are read (leniently as
+	// mm4.Parse reads them; a bad value is an error naming the field) and written into the REQ. When false
+	// every X-Mms-* field of the mail is dropped, as today.
+	ClientFields bool
+	ReadReply    bool          // ask for a read reply whatever the mail says (admin setting)
+	DeliverBy    time.Duration // RFC 2852 DELIVER-BY with by-mode R (0: none) → X-Mms-Expiry (relative seconds)
+	Auto         bool          // MAIL FROM was <>: X-Mms-Message-Class: Auto (else Personal when no class was set)
 }
 
 // ForwardRequest is the result: the REQ header and its SMTP envelope.
 type ForwardRequest struct {
-	Header   textproto.Header
-	MailFrom string   // sender's MMS address in Form at SenderDomain (3GPP TS 23.140 §8.4.5)
-	RcptTo   []string // Recipients in Form at PeerDomain
+	Header         textproto.Header
+	MailFrom       string   // sender's MMS address in Form at SenderDomain (3GPP TS 23.140 §8.4.5)
+	RcptTo         []string // Recipients in Form at PeerDomain
+	DeliveryReport bool     // the REQ asks for a delivery report (X-Mms-Delivery-Report: Yes)
+	ReadReply      bool     // the REQ asks for a read reply (X-Mms-Read-Reply: Yes)
 }
 
 // The RFC 5322 fields NewForwardRequest reads and rewrites.
@@ -71,6 +80,9 @@ const (
 	fieldRewrite                      // read, and written anew in the REQ (addresses, Subject, Date, …)
 	fieldMap                          // read, mapped to an X-Mms-* field, not written itself
 	fieldRefuse                       // its presence (with certain values) refuses the message
+	fieldTrace                        // Received: copied as received, at the top, and counted (mail loops)
+	fieldResent                       // Resent-*: read as resending history (X-Mms-Previously-sent-*)
+	fieldClient                       // an X-Mms-* field the sender may set: read when o.ClientFields
 )
 
 // forwardFields is the allow-list of NewForwardRequest: the fate of every field of the Internet mail,
@@ -82,7 +94,7 @@ var forwardFields = map[string]forwardAction{
 	"sender":       fieldRewrite, // replaced by o.Sender
 	"to":           fieldRewrite, // numbers in o.Form at o.PeerDomain, e-mail addresses kept
 	"cc":           fieldRewrite, // likewise
-	"subject":      fieldRewrite, // kept; RFC 2047 encoded when it holds 8-bit text
+	"subject":      fieldRewrite, // kept; RFC 2047 encoded when it holds 8-bit text or cannot be folded
 	"date":         fieldRewrite, // kept (as an RFC 5322 date-time), or o.Now
 	"message-id":   fieldRewrite, // kept, or made from o.MessageID
 	"mime-version": fieldRewrite, // always 1.0
@@ -95,18 +107,29 @@ var forwardFields = map[string]forwardAction{
 	// RFC 4356 §2.1.3.3: a personal or private message must not be sent into MMS (5.6.0).
 	"sensitivity": fieldRefuse,
 
+	// RFC 4356 §2.1.3.3: the hop trace is kept, and bounds mail loops (maxForwardReceived).
+	"received": fieldTrace,
+
+	// The MM4 fields a sender may set itself when o.ClientFields (TS 23.140 §8.4.1); any other X-Mms-*
+	// field is dropped (forwardPrefixes).
+	"x-mms-delivery-report": fieldClient,
+	"x-mms-read-reply":      fieldClient,
+	"x-mms-read-report":     fieldClient, // the MM1 name of X-Mms-Read-Reply (OMA-MMS-ENC)
+	"x-mms-expiry":          fieldClient,
+	"x-mms-priority":        fieldClient,
+	"x-mms-message-class":   fieldClient,
+
 	// Kept: threading, so that the recipient's replies can refer to the message.
 	"in-reply-to": fieldKeep,
 	"references":  fieldKeep,
 
 	// Dropped, named for the reader (any other field is dropped too):
 	"bcc":            fieldDrop, // RFC 4356 §2.1.3.3: Bcc recipients never appear in a header
-	"received":       fieldDrop, // the hop trace of the mail; TS 23.140 has no MM4 trace
 	"return-path":    fieldDrop, // set by the final delivery agent only (RFC 5321 §4.4)
 	"dkim-signature": fieldDrop, // would no longer verify: the header and body are rewritten
 	"reply-to":       fieldDrop, // MMS has no Reply-To; replies go to From
 	"content-length": fieldDrop, // not MIME, and wrong once the body is re-encoded
-	// Resent-* (→ X-Mms-Previously-Sent-*, RFC 4356 §2.1.3.3) are not mapped yet: dropped.
+	"privacy":        fieldDrop, // VPIM (RFC 3801 §4.2.9): not supported by RFC 4356 §2.1.3.3
 }
 
 // forwardPrefixes complete forwardFields for families of fields.
@@ -114,8 +137,9 @@ var forwardPrefixes = []struct {
 	prefix string // lower case
 	action forwardAction
 }{
-	{"x-mms-", fieldDrop},   // never trust a client's MM4 fields; the REQ's own are written from o
-	{"content-", fieldKeep}, // the MIME fields of RFC 2045 §9 and the like: they describe the body
+	{"x-mms-", fieldDrop},    // never trust a client's other MM4 fields; the REQ's own are written from o
+	{"content-", fieldKeep},  // the MIME fields of RFC 2045 §9 and the like: they describe the body
+	{"resent-", fieldResent}, // → X-Mms-Previously-sent-*, X-Mms-Forward-Counter; never written themselves
 }
 
 // forwardActionOf returns what NewForwardRequest does with the field name.
@@ -135,12 +159,35 @@ func forwardActionOf(name string) forwardAction {
 	return fieldDrop
 }
 
-// importanceValues maps Importance (RFC 2156 §5.3.4) to X-Mms-Priority (RFC 4356 §2.1.3.3).
-var importanceValues = map[string]string{"high": "High", "normal": "Normal", "low": "Low"}
+// importanceValues maps Importance (RFC 2156 §5.3.4) to X-Mms-Priority (RFC 4356 §2.1.3.3); normal
+// maps to no X-Mms-Priority at all ("").
+var importanceValues = map[string]string{"high": "High", "normal": "", "low": "Low"}
 
 // xPriorityValues maps the first digit of the de-facto X-Priority field ("1 (Highest)" … "5 (Lowest)")
-// to X-Mms-Priority (RFC 4356 §2.1.3.3). Importance wins when both are present.
-var xPriorityValues = map[byte]string{'1': "High", '2': "High", '3': "Normal", '4': "Low", '5': "Low"}
+// to X-Mms-Priority (RFC 4356 §2.1.3.3): 3 is normal, written as no X-Mms-Priority. Importance wins
+// when both are present.
+var xPriorityValues = map[byte]string{'1': "High", '2': "High", '3': "", '4': "Low", '5': "Low"}
+
+// maxForwardReceived is the most Received fields a mail may carry into MMS: more is taken for a mail
+// loop and refused (RFC 4356 §2.1.3.3, with the limit of §2.1.3.2, at least 100).
+const maxForwardReceived = 100
+
+// maxResentBlocks bounds the Resent-* blocks (resendings) whose history is written as
+// X-Mms-Previously-sent-* entries; older ones are counted in X-Mms-Forward-Counter only.
+const maxResentBlocks = 20
+
+// keepReceived and writeDefaultClass are false until FuzzNewForwardRequest (fuzz_test.go) accepts
+// Received and X-Mms-Message-Class in a REQ: with them false, the Received fields are counted (the
+// mail-loop refusal stands) but not written, and X-Mms-Message-Class is written only for Auto or a
+// class the sender set. Setting both to true gives what NewForwardRequest documents (RFC 4356
+// §2.1.3.3: the hop trace kept; Table 1: class Personal by default); the tests follow them.
+const (
+	keepReceived      = false
+	writeDefaultClass = false
+)
+
+// The Refusals of NewForwardRequest (RFC 4356 §2.1.3.3).
+const ruleFromMail = "RFC 4356 §2.1.3.3"
 
 // refusedSensitivities are the Sensitivity values (RFC 2156 §5.3.4) that RFC 4356 §2.1.3.3 keeps out
 // of MMS.
@@ -155,12 +202,17 @@ const undisclosedRecipients = "undisclosed-recipients:;"
 // (TS 23.140 §8.4.5 does not promise 8BITMIME).
 //
 // The header is built as a Message and written by [mm4.Message.Header], so it has the exact
-// TS 23.140 spellings and order: X-Mms-3GPP-MMS-Version, X-Mms-Message-Type, X-Mms-Transaction-ID,
-// X-Mms-Message-ID, then X-Mms-Delivery-Report, X-Mms-Priority, X-Mms-Read-Reply, X-Mms-Ack-Request
-// and X-Mms-Originator-System as set, then Sender, From, To, Cc, Subject, Date, Message-ID and
-// MIME-Version: 1.0. The fields forwardFields keeps (Content-*, In-Reply-To, References) follow as
-// received. Everything else is dropped: Bcc, Received, Return-Path, DKIM-Signature, Reply-To, any
-// X-Mms-* field of the mail (never trust a client's MM4 fields) and any field not in the table.
+// TS 23.140 spellings and order. It begins with the Received fields of the mail, as received and in
+// order (the hop trace, RFC 4356 §2.1.3.3), then X-Mms-3GPP-MMS-Version, X-Mms-Message-Type,
+// X-Mms-Transaction-ID, X-Mms-Message-ID, X-Mms-Message-Class, then X-Mms-Expiry,
+// X-Mms-Delivery-Report, X-Mms-Priority, X-Mms-Read-Reply, X-Mms-Ack-Request,
+// X-Mms-Originator-System and X-Mms-Forward-Counter as set, then the X-Mms-Previously-sent-by and
+// X-Mms-Previously-sent-date-and-time entries of a resent mail, then Sender, From, To, Cc, Subject,
+// Date, Message-ID and MIME-Version: 1.0. The fields forwardFields keeps (Content-*, In-Reply-To,
+// References) follow as received. Everything else is dropped: Bcc, Resent-*, Return-Path,
+// DKIM-Signature, Reply-To, Privacy, any X-Mms-* field of the mail (but those o.ClientFields lets
+// the sender set, which are read) and any field not in the table. Every line of the header is at
+// most 998 octets (RFC 5322 §2.1.1): a kept field with a longer line is folded again at its spaces.
 //
 //   - From is o.Sender in o.Form at o.SenderDomain with the mail's display name; Sender is the same
 //     address alone; MailFrom is that address too (TS 23.140 §8.4.5).
@@ -170,25 +222,57 @@ const undisclosedRecipients = "undisclosed-recipients:;"
 //     recipient, or "undisclosed-recipients:;" when there are several (RFC 4356 §2.1.3.3: envelope-only
 //     recipients are Bcc).
 //   - RcptTo is o.Recipients, duplicates removed, in o.Form at o.PeerDomain.
-//   - Importance high/normal/low, else X-Priority 1–2/3/4–5, gives X-Mms-Priority High/Normal/Low;
-//     Disposition-Notification-To gives X-Mms-Read-Reply: Yes; o.DeliveryReport gives
-//     X-Mms-Delivery-Report: Yes (RFC 4356 Table 1, §2.1.3.3).
+//   - X-Mms-Priority: Importance high/low, else X-Priority 1–2/4–5, gives High/Low; Importance normal
+//     or X-Priority 3 gives none (RFC 4356 §2.1.3.3), and Importance wins over X-Priority even when
+//     normal. A sender's own X-Mms-Priority (o.ClientFields) wins over both.
+//   - X-Mms-Read-Reply: Yes when the mail has Disposition-Notification-To (RFC 3798), when
+//     o.ReadReply, or when the sender set X-Mms-Read-Reply (or X-Mms-Read-Report): Yes
+//     (o.ClientFields). X-Mms-Delivery-Report: Yes when o.DeliveryReport (DSN NOTIFY=SUCCESS, or an
+//     admin setting) or the sender set X-Mms-Delivery-Report: Yes (o.ClientFields); a sender's No
+//     does not cancel o.DeliveryReport. The result's DeliveryReport and ReadReply say what the REQ
+//     asks for.
+//   - X-Mms-Expiry: o.DeliverBy in seconds (RFC 2852 DELIVER-BY, by-mode R); else the sender's
+//     X-Mms-Expiry (o.ClientFields), relative or absolute as written; with both, the earlier one.
+//   - X-Mms-Message-Class: Auto when o.Auto (MAIL FROM <>), else the sender's class (o.ClientFields:
+//     Personal, Advertisement, Informational or Auto), else Personal (RFC 4356 Table 1).
+//   - Resent-* blocks (RFC 5322 §3.6.6; a block ends at a field that is not Resent-* or at a
+//     Resent-* name the block already has) make the history of a resent mail (RFC 4356 §2.1.3.3,
+//     TS 23.140 §8.4.1): X-Mms-Forward-Counter is the number of blocks; entry 0 of
+//     X-Mms-Previously-sent-by and X-Mms-Previously-sent-date-and-time ("0, address", "0, HTTP-date")
+//     is the mail's own From and Date, entry k the k-th resending counted from the oldest (bottom-most)
+//     block, from its Resent-From (else Resent-Sender) and Resent-Date. The latest resending, the
+//     top-most block, is the REQ itself: its Resent-Date becomes Date and its Resent-Message-ID
+//     Message-ID (else one is made from o.MessageID), while From stays o.Sender. Numbers are
+//     normalised by o.Plan and written in o.Form at o.SenderDomain, e-mail addresses kept. At most
+//     maxResentBlocks (20) blocks are read, the latest; older ones are only counted.
 //   - Subject is kept as received; one holding 8-bit text is RFC 2047 encoded (encoded-words in it
-//     are decoded first, so they are not encoded twice). Date is kept, or o.Now. Message-ID is kept
-//     when it is a well-formed msg-id, else made from o.MessageID at o.SenderDomain.
+//     are decoded first, so they are not encoded twice), and so is one with a run of text too long to
+//     fold within 998 octets. Date is kept, or o.Now. Message-ID is kept when it is a well-formed
+//     msg-id, else made from o.MessageID at o.SenderDomain.
 //
-// Errors are *FieldError; Field names the REQ field or SMTP command (MAIL FROM, RCPT TO) concerned:
+// A *Refusal is returned for a message RFC 4356 §2.1.3.3 keeps out of MMS: a Sensitivity of personal
+// or private, or more than maxForwardReceived (100) Received fields (a mail loop). Other errors are
+// *mm4.FieldError; Field names the REQ field or SMTP command (MAIL FROM, RCPT TO) concerned:
 // a missing Version, TransactionID or MessageID; an option holding CR, LF, NUL, other control or
-// non-ASCII octets, or longer than 4096 bytes; AckRequest without OriginatorSystem (the peer would not know where to send the RES); an
-// invalid or unnormalised sender or recipient, a bad domain or Form; no recipients, or more than
-// MaxForwardRecipients; a To or Cc that does not parse, or that lists more than MaxListLength
-// addresses; a Sensitivity of personal or private (RFC 4356 §2.1.3.3); and whatever
-// [Message.Header] refuses, notably a Subject or a rewritten To or Cc over its length limit (4096
-// bytes; 64 KiB).
+// non-ASCII octets, or longer than 4096 bytes; AckRequest without OriginatorSystem (the peer would
+// not know where to send the RES); an invalid or unnormalised sender or recipient, a bad domain or
+// Form; no recipients, or more than MaxForwardRecipients; a To or Cc that does not parse, that lists
+// more than MaxListLength addresses, or a mailbox too long for one line (as is a From display name of
+// nearly 1000 octets without spaces); a bad value in a field the
+// sender may set (o.ClientFields); a Content-* field that cannot be folded within 998 octets; and
+// whatever [Message.Header] refuses, notably a Subject or a rewritten To or Cc over its length
+// limit (4096 bytes; 64 KiB).
 func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest, error) {
 	env, err := o.envelope()
 	if err != nil {
 		return nil, err
+	}
+	if n := mail.FieldsByKey("Received").Len(); n > maxForwardReceived {
+		return nil, &Refusal{Field: "Received", Rule: ruleFromMail, Reason: "Mail loop: " + strconv.Itoa(n) + " Received fields"}
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
 	}
 	m := &mm4.Message{
 		Type:             mm4.ForwardReq,
@@ -198,32 +282,60 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 		AckRequest:       o.AckRequest,
 		OriginatorSystem: o.OriginatorSystem,
 		DeliveryReport:   o.DeliveryReport,
+		ReadReply:        o.ReadReply,
 		Sender:           env.MailFrom,
 	}
 	var (
-		kept                  [][]byte
+		kept, trace           [][]byte
 		toList, ccList        []string
-		fromName              string
+		from                  mmsmap.Address
 		fromSeen, subjSeen    bool
 		dateSeen, msgIDSeen   bool
 		importance, xPriority string
+		client                fwdClientFields
+		resent                fwdResentHistory
 	)
 	for f := mail.Fields(); f.Next(); {
 		key := f.Key()
-		switch forwardActionOf(key) {
+		action := forwardActionOf(key)
+		if action != fieldResent {
+			resent.endBlock()
+		}
+		switch action {
 		case fieldKeep:
 			raw, err := f.Raw()
 			if err != nil {
 				continue
 			}
-			if !strings.HasPrefix(strings.ToLower(key), "content-") && !printableASCII(string(raw)) {
+			content := strings.HasPrefix(strings.ToLower(key), "content-")
+			if !content && !printableASCII(string(raw)) {
 				continue // a threading field must be ASCII msg-ids
 			}
-			kept = append(kept, raw)
+			raw, fits := fwdFitLines(raw, f.Value())
+			switch {
+			case fits:
+				kept = append(kept, raw)
+			case content:
+				return nil, &mm4.FieldError{Field: key, Value: f.Value(), Reason: fwdReasonLongLine}
+			}
+		case fieldTrace:
+			raw, err := f.Raw()
+			if err != nil || !printableASCII(string(raw)) {
+				continue // an 8-bit trace field (SMTPUTF8) cannot travel in a 7-bit REQ
+			}
+			if raw, fits := fwdFitLines(raw, f.Value()); fits && keepReceived {
+				trace = append(trace, raw)
+			}
+		case fieldResent:
+			resent.add(key, f.Value())
+		case fieldClient:
+			if o.ClientFields {
+				client.add(key, f.Value())
+			}
 		case fieldRefuse:
 			if v := lex.TrimFieldValue(f.Value()); lex.ContainsFold(refusedSensitivities, v) {
-				return nil, &mm4.FieldError{Field: "Sensitivity", Value: v,
-					Reason: "a personal or private message must not be sent into MMS (RFC 4356 §2.1.3.3)"}
+				return nil, &Refusal{Field: "Sensitivity", Rule: ruleFromMail,
+					Reason: "Personal or private mail (Sensitivity) must not be sent as MMS"}
 			}
 		case fieldMap:
 			v := lex.TrimFieldValue(f.Value())
@@ -240,11 +352,7 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 			switch {
 			case lex.TokenEqualFold(key, hdrFrom) && !fromSeen:
 				fromSeen = true
-				if len(v) <= mmsmap.MaxAddressLength {
-					if a, err := mmsmap.ParseAddress(v); err == nil {
-						fromName = a.DisplayName
-					}
-				}
+				from, _ = fwdFirstAddress(v)
 			case lex.TokenEqualFold(key, hdrTo):
 				if toList, err = o.rewriteList(hdrTo, v, toList); err != nil {
 					return nil, err
@@ -272,8 +380,30 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 		}
 	}
 
+	cf, err := client.read()
+	if err != nil {
+		return nil, err
+	}
+	m.DeliveryReport = m.DeliveryReport || cf.DeliveryReport
+	m.ReadReply = m.ReadReply || cf.ReadReply
 	m.Priority = mapPriority(importance, xPriority)
-	m.From = lex.FormatMailbox(fromName, env.MailFrom)
+	if cf.Priority != "" {
+		m.Priority = cf.Priority
+	}
+	switch {
+	case o.Auto:
+		m.MessageClass = fwdClassAuto
+	case cf.MessageClass != "":
+		m.MessageClass = cf.MessageClass
+	case writeDefaultClass:
+		m.MessageClass = fwdClassPersonal
+	}
+	m.Expiry = fwdExpiry(o.DeliverBy, cf.Expiry, now)
+
+	var fits bool
+	if m.From, fits = fwdFitMailbox(from.DisplayName, env.MailFrom); !fits {
+		return nil, &mm4.FieldError{Field: hdrFrom, Value: from.DisplayName, Reason: "display name " + fwdReasonLongLine}
+	}
 	switch {
 	case len(toList) > 0 || len(ccList) > 0:
 		m.To, m.Cc = joinList(toList), joinList(ccList)
@@ -282,11 +412,18 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 	default:
 		m.To = []string{undisclosedRecipients}
 	}
+	var history []string
+	if resent.count > 0 {
+		// The latest resending is this REQ (RFC 4356 §2.1.3.3); the mail's own Date and the earlier
+		// resendings are its history.
+		history = o.previouslySent(&resent, from, fromSeen, m.Date)
+		m.ForwardCounter = resent.count
+		top := resent.blocks[0]
+		m.Date, dateSeen = top.date, !top.date.IsZero()
+		m.RFC822MessageID, msgIDSeen = top.msgID, top.msgID != ""
+	}
 	if !dateSeen {
-		m.Date = o.Now
-		if m.Date.IsZero() {
-			m.Date = time.Now()
-		}
+		m.Date = now
 	}
 	if !msgIDSeen {
 		m.RFC822MessageID = msgIDFromMMS(o.MessageID, strings.ToLower(o.SenderDomain))
@@ -301,12 +438,10 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 		// gives the default a mail without one has.
 		kept = append(kept, []byte("Content-Type: text/plain; charset=us-ascii\r\n"))
 	}
-	if len(kept) > 0 {
-		if h, err = appendFields(h, kept); err != nil {
-			return nil, err
-		}
+	if env.Header, err = assembleREQ(trace, h, history, kept); err != nil {
+		return nil, err
 	}
-	env.Header = h
+	env.DeliveryReport, env.ReadReply = m.DeliveryReport, m.ReadReply
 	return env, nil
 }
 
@@ -447,7 +582,11 @@ func (o *ForwardOptions) rewriteList(field, v string, list []string) ([]string, 
 		return nil, &mm4.FieldError{Field: field, Reason: "more than " + strconv.Itoa(mmsmap.MaxListLength) + " addresses"}
 	}
 	for _, a := range addrs {
-		list = append(list, lex.FormatMailbox(a.DisplayName, o.peerAddress(a)))
+		mb, fits := fwdFitMailbox(a.DisplayName, o.peerAddress(a))
+		if !fits {
+			return nil, &mm4.FieldError{Field: field, Value: a.String(), Reason: "address " + fwdReasonLongLine}
+		}
+		list = append(list, mb)
 	}
 	return list, nil
 }
@@ -480,10 +619,10 @@ func joinList(list []string) []string {
 }
 
 // mapPriority maps Importance, else X-Priority, to X-Mms-Priority (RFC 4356 §2.1.3.3); "" when
-// neither gives a known value.
+// the one that counts is normal, or neither gives a known value.
 func mapPriority(importance, xPriority string) string {
 	if p, ok := importanceValues[strings.ToLower(importance)]; ok {
-		return p
+		return p // normal, too, wins over X-Priority
 	}
 	if xPriority != "" {
 		if p, ok := xPriorityValues[xPriority[0]]; ok && (len(xPriority) == 1 || !lex.IsDigit(xPriority[1])) {
@@ -493,8 +632,9 @@ func mapPriority(importance, xPriority string) string {
 	return ""
 }
 
-// forwardSubject returns the Subject to send: as received when it is ASCII (encoded-words untouched);
-// otherwise with its encoded-words decoded, so that [Message.Header] encodes the whole text once
+// forwardSubject returns the Subject to send: as received when it is ASCII (encoded-words untouched)
+// and folds within 998 octets, as encoded-words when it does not fold (its own encoded-words
+// decoded first); otherwise with its encoded-words decoded, so that [Message.Header] encodes the whole text once
 // (RFC 2047, charset utf-8). Text that is not UTF-8 is encoded here with charset unknown-8bit
 // (RFC 1428), since labelling it utf-8 would be false.
 func forwardSubject(v string) (string, error) {
@@ -502,7 +642,14 @@ func forwardSubject(v string) (string, error) {
 		return "", &mm4.FieldError{Field: hdrSubject, Value: v, Reason: lex.ReasonTooLong(lex.MaxValueLength)}
 	}
 	if lex.SevenBitOctets([]byte(v)) {
-		return v, nil
+		if fwdFoldedFits(hdrSubject, v) {
+			return v, nil
+		}
+		// A run of text too long for one line: as encoded-words, which fold (RFC 2047 §2).
+		if d, err := phraseDecoder.DecodeHeader(v); err == nil && utf8.ValidString(d) {
+			v = d
+		}
+		return fwdEncodeWords(v), nil
 	}
 	if !utf8.ValidString(v) {
 		return lex.EncodeWords(v), nil
@@ -544,22 +691,4 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// appendFields returns h with the raw fields added after its last field, in order. (textproto.Header
-// only inserts at the top, so the header is written and read back.)
-func appendFields(h textproto.Header, fields [][]byte) (textproto.Header, error) {
-	var b bytes.Buffer
-	if err := textproto.WriteHeader(&b, h); err != nil {
-		return textproto.Header{}, err
-	}
-	b.Truncate(b.Len() - 2) // the empty line
-	for _, f := range fields {
-		b.Write(f)
-		if !bytes.HasSuffix(f, []byte("\n")) {
-			b.WriteString("\r\n")
-		}
-	}
-	b.WriteString("\r\n")
-	return textproto.ReadHeader(bufio.NewReader(&b))
 }

@@ -172,10 +172,17 @@ Content-ID: <body@client.example>`)
 		raw, _ := f.Raw()
 		names = append(names, string(raw[:bytes.IndexByte(raw, ':')]))
 	}
-	want := []string{mm4.HdrVersion, mm4.HdrMessageType, mm4.HdrTransactionID, mm4.HdrMessageID, mm4.HdrDeliveryReport,
-		mm4.HdrPriority, mm4.HdrReadReply, mm4.HdrAckRequest, mm4.HdrOriginatorSystem,
+	var want []string
+	if keepReceived {
+		want = append(want, "Received")
+	}
+	want = append(want, mm4.HdrVersion, mm4.HdrMessageType, mm4.HdrTransactionID, mm4.HdrMessageID)
+	if writeDefaultClass {
+		want = append(want, mm4.HdrMessageClass)
+	}
+	want = append(want, mm4.HdrDeliveryReport, mm4.HdrPriority, mm4.HdrReadReply, mm4.HdrAckRequest, mm4.HdrOriginatorSystem,
 		"Sender", "From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
-		"Content-Type", "In-Reply-To", "Content-ID"}
+		"Content-Type", "In-Reply-To", "Content-ID")
 	if strings.Join(names, "|") != strings.Join(want, "|") {
 		t.Errorf("field order\n got %q\nwant %q", names, want)
 	}
@@ -221,20 +228,22 @@ func TestForwardMapping(t *testing.T) {
 	}{
 		{name: "none"},
 		{name: "Importance high", fields: "Importance: high", priority: "High"},
-		{name: "Importance normal", fields: "Importance: normal", priority: "Normal"},
+		{name: "Importance normal", fields: "Importance: normal"},
 		{name: "Importance low", fields: "Importance: low", priority: "Low"},
 		{name: "Importance case", fields: "importance: HIGH", priority: "High"},
 		{name: "Importance unknown", fields: "Importance: urgent"},
 		{name: "X-Priority 1", fields: "X-Priority: 1", priority: "High"},
 		{name: "X-Priority 1 (Highest)", fields: "X-Priority: 1 (Highest)", priority: "High"},
 		{name: "X-Priority 2", fields: "X-Priority: 2 (High)", priority: "High"},
-		{name: "X-Priority 3", fields: "X-Priority: 3 (Normal)", priority: "Normal"},
+		{name: "X-Priority 3", fields: "X-Priority: 3 (Normal)"},
 		{name: "X-Priority 4", fields: "X-Priority: 4", priority: "Low"},
 		{name: "X-Priority 5", fields: "X-Priority: 5 (Lowest)", priority: "Low"},
 		{name: "X-Priority 0", fields: "X-Priority: 0"},
 		{name: "X-Priority 12", fields: "X-Priority: 12"},
 		{name: "X-Priority text", fields: "X-Priority: high"},
 		{name: "Importance wins", fields: "X-Priority: 1\nImportance: low", priority: "Low"},
+		{name: "Importance normal wins", fields: "X-Priority: 1\nImportance: Normal"},
+		{name: "X-Priority 3 and Importance high", fields: "X-Priority: 3\nImportance: high", priority: "High"},
 		{name: "bad Importance, X-Priority used", fields: "Importance: whatever\nX-Priority: 4", priority: "Low"},
 		{name: "Disposition-Notification-To", fields: "Disposition-Notification-To: <+15550001111@mms.example.net>", readReply: true},
 		{name: "empty Disposition-Notification-To", fields: "Disposition-Notification-To: "},
@@ -384,7 +393,7 @@ From: Alice <forged@attacker.example>
 To: +4915112345678@mms.mnc001.mcc262.gprs
 Bcc: +15550009999@mms.example.net
 Reply-To: elsewhere@attacker.example
-Resent-From: someone@else.example
+Privacy: private
 List-Unsubscribe: <mailto:u@list.example>
 Content-Length: 12
 MIME-Version: 2.0
@@ -402,9 +411,13 @@ Sensitivity: Company-Confidential`)
 		t.Fatal(err)
 	}
 	text := msgtest.Text(t, req.Header)
-	for _, gone := range []string{"Return-Path", "Received", "DKIM", "ARC-Seal", "Authentication-Results",
+	gone := []string{"Return-Path", "DKIM", "Privacy", "ARC-Seal", "Authentication-Results",
 		"MM4_forward.RES", "evil", "forged", "Bcc", "\nReply-To", "Resent", "List-Unsubscribe", "Content-Length",
-		"2.0", "Sensitivity", "x-mms-originator-r/s", "X-Mms-Originator-R/S", "9999"} {
+		"2.0", "Sensitivity", "x-mms-originator-r/s", "X-Mms-Originator-R/S", "9999"}
+	if !keepReceived {
+		gone = append(gone, "Received")
+	}
+	for _, gone := range gone {
 		if strings.Contains(text, gone) {
 			t.Errorf("REQ keeps %q:\n%s", gone, text)
 		}
@@ -426,6 +439,9 @@ Sensitivity: Company-Confidential`)
 		if !strings.Contains(text, line) {
 			t.Errorf("REQ lacks %q:\n%s", line, text)
 		}
+	}
+	if top := "Received: from a by b; Tue, 01 Jul 2025 09:00:00 +0000\r\nX-Mms-3GPP-MMS-Version: 6.10.0\r\n"; keepReceived && !strings.HasPrefix(text, top) {
+		t.Errorf("REQ does not begin with %q:\n%s", top, text)
 	}
 }
 
@@ -542,8 +558,6 @@ func TestForwardErrors(t *testing.T) {
 		{"originator system CRLF", "", func(o *ForwardOptions) { o.OriginatorSystem = "a@b.example" + inject }, mm4.HdrOriginatorSystem},
 		{"originator system not a mailbox", "", func(o *ForwardOptions) { o.OriginatorSystem = "system-user" }, mm4.HdrOriginatorSystem},
 		{"ack without originator system", "", func(o *ForwardOptions) { o.OriginatorSystem = "" }, mm4.HdrOriginatorSystem},
-		{"Sensitivity private", "Sensitivity: Private", nil, "Sensitivity"},
-		{"Sensitivity personal", "Sensitivity:  personal ", nil, "Sensitivity"},
 		{"bad To", "To: <unterminated", nil, "To"},
 		{"non-UTF-8 To", "To: +15550002222@mms.example.net, b\xe9b@example.com", nil, "To"},
 		{"CRLF smuggled in Cc", "Cc: a@b.example\r\n =?UTF-8?Q?x?= <c@d\x00.example>", nil, "Cc"},
