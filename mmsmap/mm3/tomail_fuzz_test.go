@@ -27,9 +27,11 @@ var tmFuzzSeeds = []string{
 		"X-Mms-Previously-sent-by: 1, c@x.example\r\nX-Mms-Previously-sent-date-and-time: 1, Sunday, 06-Nov-94 08:49:37 GMT\r\n" +
 		"From: +15553330000\r\nTo: +15554440000\r\nDate: Tue, 01 Jul 2025 10:00:00 +0000\r\nMessage-ID: <m@x>\r\n\r\n",
 	"Received: from a by b; envelope-sender <+15551234567/TYPE=PLMN@p>; Tue, 01 Jul 2025 09:00:00 +0000\r\nX-Mms-Sender-Visibility: Hide\r\n" +
-		"From: +1 555 123 4567\r\nReply-To: r@x.example\r\nSubject: =?utf-8?q?5551?= =?utf-8?q?234567?= 555-123-4567\r\nX-Mms-Message-ID: \"+15551234567-1\"\r\n\r\n",
+		"From: +1-555-123-4567\r\nReply-To: r@x.example\r\nSubject: =?utf-8?q?5551?= =?utf-8?q?234567?= 555-123-4567\r\nX-Mms-Message-ID: \"+15551234567-1\"\r\n\r\n",
 	"X-Mms-Reply-Charging: Accepted (text only)\r\nX-Mms-Reply-Charging-ID: x\r\nSensitivity: Company-Confidential\r\nTo: a@b.example\r\n\r\n",
 	"Sensitivity: private\r\nTo: a@b.example\r\n\r\n",
+	"X-Mms-Sender-Visibility: Hide\r\nFrom: \"x\" <+15551234567/TYPE=PLMN@p>\r\nX-Mms-Previously-sent-by: 0, 5551234567/TYPE=PLMN\r\n" +
+		"X-Mms-Previously-sent-date-and-time: 0, Mon, 30 Jun 2025 08:00:00 +0000\r\nTo: +15551234567\r\nKeywords: 15551234567\r\n\r\n",
 	"Subject: Grüße =?UTF-8?Q?K=C3=B6ln?= \xff\r\nBcc: a@b.example\r\nResent-Bcc: c@d.example\r\nResent-To: 5550001111\r\n\r\n",
 }
 

@@ -95,9 +95,9 @@ func senderNeedles(v MailView, values ...string) []senderNeedle {
 		}
 		addrs, err := mmsmap.ParseAddressList(val)
 		if err != nil || len(addrs) == 0 {
-			// Unreadable: its longest digit run is taken for the number.
-			if d := longestDigitRun(val); len(d) >= minContainedDigits {
-				out = append(out, senderNeedle{digits: d})
+			// Unreadable: its digits are taken for the number ("+1 555 123 4567").
+			if d := digitsOf(val); len(d) >= minContainedDigits && len(d) <= 2*lex.MaxE164Digits {
+				out = append(out, senderNeedle{digits: significantDigits(v.Plan, d)})
 			}
 			continue
 		}
@@ -125,16 +125,21 @@ func numberNeedle(plan mmsmap.NumberPlan, a mmsmap.Address) senderNeedle {
 	switch {
 	case a.Type == mmsmap.TypeShortCode || len(d) < minContainedDigits:
 		return senderNeedle{digits: d, exact: true}
-	case strings.HasPrefix(a.Value, "+") && plan.CountryCode != "" && strings.HasPrefix(d, plan.CountryCode) &&
-		len(d)-len(plan.CountryCode) >= minContainedDigits:
-		// The national significant number: every written form of the number holds it.
-		return senderNeedle{digits: d[len(plan.CountryCode):]}
 	case strings.HasPrefix(a.Value, "+"):
-		// A foreign country code is one to three digits: what follows three is in every form.
-		cut := min(3, len(d)-minContainedDigits)
-		return senderNeedle{digits: d[cut:]}
+		return senderNeedle{digits: significantDigits(plan, d)}
 	}
 	return senderNeedle{digits: d}
+}
+
+// significantDigits returns the part of the international number d (digits only) that every
+// written form of it holds: its national significant number when d has the plan's country code; else
+// d less three leading digits (a country code has one to three), keeping at least
+// minContainedDigits.
+func significantDigits(plan mmsmap.NumberPlan, d string) string {
+	if plan.CountryCode != "" && strings.HasPrefix(d, plan.CountryCode) && len(d)-len(plan.CountryCode) >= minContainedDigits {
+		return d[len(plan.CountryCode):]
+	}
+	return d[max(0, min(3, len(d)-minContainedDigits)):]
 }
 
 // mask replaces the hidden sender in s: e-mail addresses by anonymous@Domain, digit runs (digits
@@ -200,24 +205,6 @@ func digitsOf(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// longestDigitRun returns the longest run of ASCII digits in s.
-func longestDigitRun(s string) string {
-	best, start := "", -1
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && lex.IsDigit(s[i]) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && i-start > len(best) {
-			best = s[start:i]
-		}
-		start = -1
-	}
-	return best
 }
 
 // asciiLower lowers the ASCII letters of s only, so that byte offsets stay those of s.

@@ -696,6 +696,11 @@ Content-Type: multipart/related; boundary="5551234567"`
 			want: []string{`From: "Anonymous" <anonymous@mms.example.net>`, "Keywords: anonymous@mms.example.net"},
 		},
 		{
+			name: "unreadable From: its digits hidden",
+			in:   "X-Mms-Sender-Visibility: Hide\nFrom: +1 555 123 4567 <<<\nTo: a@b.example\nKeywords: 555 123 4567",
+			want: []string{`From: "Anonymous" <anonymous@mms.example.net>`, "Keywords: anonymous"},
+		},
+		{
 			name:   "short code sender hidden, other digits left alone",
 			in:     "X-Mms-Sender-Visibility: Hide\nFrom: 12345/TYPE=PLMN\nTo: a@b.example\nKeywords: 12345, 123456, 99912345\nDate: Tue, 01 Jul 2025 10:00:00 +0000",
 			want:   []string{"Keywords: anonymous, 123456, 99912345", "Date: Tue, 01 Jul 2025 10:00:00 +0000"},
