@@ -213,6 +213,8 @@ const undisclosedRecipients = "undisclosed-recipients:;"
 // DKIM-Signature, Reply-To, Privacy, any X-Mms-* field of the mail (but those o.ClientFields lets
 // the sender set, which are read) and any field not in the table. Every line of the header is at
 // most 998 octets (RFC 5322 §2.1.1): a kept field with a longer line is folded again at its spaces.
+// (While keepReceived and writeDefaultClass are false, the Received fields are not written and
+// X-Mms-Message-Class is not written as Personal: see there.)
 //
 //   - From is o.Sender in o.Form at o.SenderDomain with the mail's display name; Sender is the same
 //     address alone; MailFrom is that address too (TS 23.140 §8.4.5).
