@@ -11,6 +11,7 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message/textproto"
 
@@ -105,8 +106,8 @@ const (
 	maxHeld = 64 << 10
 	// copyBufferSize is the buffer bodies are decoded through.
 	copyBufferSize = 32 << 10
-	// writeBufferSize is the output buffer.
-	writeBufferSize = 32 << 10
+	// writeBufferSize is the output buffer; longer writes go straight through.
+	writeBufferSize = 8 << 10
 )
 
 // wapMultipartPrefix starts the WSP multipart types of MM1 (application/vnd.wap.multipart.X),
@@ -162,6 +163,17 @@ type part struct {
 	n        int  // its number in its multipart
 }
 
+// buffers are the buffers of a walk, kept for the next one.
+type buffers struct {
+	in   *bufio.Reader
+	out  *bufio.Writer
+	copy [copyBufferSize]byte
+}
+
+var bufferPool = sync.Pool{New: func() any {
+	return &buffers{in: bufio.NewReaderSize(nil, readBufferSize), out: bufio.NewWriterSize(nil, writeBufferSize)}
+}}
+
 // walker holds the state of one walk over a message.
 type walker struct {
 	lineReader
@@ -180,18 +192,31 @@ type walker struct {
 }
 
 func run(dir direction, h textproto.Header, r io.Reader, w io.Writer, lim sevenbit.Limits) (textproto.Header, Result, error) {
+	return walk(dir, h, r, w, lim, false)
+}
+
+// walk is run; lineByLine turns off bodyReader.fastFill, for the tests.
+func walk(dir direction, h textproto.Header, r io.Reader, w io.Writer, lim sevenbit.Limits, lineByLine bool) (textproto.Header, Result, error) {
 	if lim.Depth <= 0 {
 		lim.Depth = sevenbit.DefaultLimits.Depth
 	}
 	if lim.Parts <= 0 {
 		lim.Parts = sevenbit.DefaultLimits.Parts
 	}
+	bufs := bufferPool.Get().(*buffers)
+	bufs.in.Reset(r)
+	bufs.out.Reset(w)
+	defer func() {
+		bufs.in.Reset(nil)
+		bufs.out.Reset(nil)
+		bufferPool.Put(bufs)
+	}()
 	sw := &walker{
-		lineReader: lineReader{in: bufio.NewReaderSize(r, readBufferSize)},
+		lineReader: lineReader{in: bufs.in, lineByLine: lineByLine},
 		dir:        dir,
 		lim:        lim,
-		bw:         bufio.NewWriterSize(w, writeBufferSize),
-		buf:        make([]byte, copyBufferSize),
+		bw:         bufs.out,
+		buf:        bufs.copy[:],
 	}
 	sw.out = sw.bw
 	var result textproto.Header
@@ -458,7 +483,11 @@ func (sw *walker) delimiterStep(path string, level, n int, mediaType, boundary s
 	if final {
 		delim = append(delim, "--"...)
 	}
-	return append(delim, eol...), final, nil
+	delim = append(delim, eol...)
+	if !bytes.Equal(delim, l.b) {
+		sw.changed = true
+	}
+	return delim, final, nil
 }
 
 // multipart walks a multipart body (RFC 2046 §5.1.1): preamble, parts, close delimiter, epilogue.

@@ -5,6 +5,7 @@ package content
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -45,6 +46,8 @@ type lineReader struct {
 	afterPartHeader bool // the last piece read was the empty line ending a part header
 
 	nl string // the line end of the first delimiter line of the message, once read
+
+	lineByLine bool // no bodyReader.fastFill
 
 	boundaries []string // of the enclosing multiparts, outermost first
 	paths      []string // their part numbers
@@ -221,6 +224,9 @@ func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
 
 // fill reads the next piece.
 func (r *bodyReader) fill() {
+	if r.fastFill() {
+		return
+	}
 	l, err := r.lr.next()
 	switch {
 	case errors.Is(err, io.EOF):
@@ -269,4 +275,44 @@ func (r *bodyReader) fill() {
 	r.released = r.relBuf[:min(held, release)]
 	r.cur = b[:max(0, release-held)]
 	r.hold, r.nhold = hold, k
+}
+
+// fastFill takes, from what the read buffer holds, the whole lines up to the first line that
+// begins with "-" (only such a line can be a delimiter line), with one search instead of a read
+// per line: a base64 body of 76-character lines is copied at the speed of a memory copy. It does
+// what reading the same lines with lr.next and fill would do, and returns false when it cannot
+// (no whole line buffered, a line beginning with "-" next, the middle of a long line).
+func (r *bodyReader) fastFill() bool {
+	lr := r.lr
+	if lr.lineByLine || lr.hasPushed || lr.midLine || r.nhold == 1 && r.hold[0] == '\r' {
+		return false
+	}
+	n := lr.in.Buffered()
+	if n == 0 {
+		return false
+	}
+	buf, _ := lr.in.Peek(n)
+	if buf[0] == '-' {
+		return false
+	}
+	end := bytes.Index(buf, []byte("\n-")) + 1
+	if end == 0 {
+		end = bytes.LastIndexByte(buf, '\n') + 1
+	}
+	if end == 0 {
+		return false
+	}
+	k := 1
+	if end >= 2 && buf[end-2] == '\r' {
+		k = 2
+	}
+	// The held-back line end is released, and the one these lines end in held back. buf stays
+	// valid until the next read of lr.in, as a slice from ReadSlice does.
+	r.relBuf = r.hold
+	r.released = r.relBuf[:r.nhold]
+	r.cur = buf[:end-k]
+	r.nhold = copy(r.hold[:], buf[end-k:end])
+	_, _ = lr.in.Discard(end)
+	lr.endCRLF, lr.endCR, lr.afterPartHeader, lr.midLine = k == 2, false, false, false
+	return true
 }
