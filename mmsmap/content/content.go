@@ -221,6 +221,9 @@ func walk(dir direction, h textproto.Header, r io.Reader, w io.Writer, lim seven
 	sw.out = sw.bw
 	var result textproto.Header
 	top := func(hd *head) error {
+		if len(hd.set) > 0 {
+			sw.changed = true
+		}
 		var err error
 		result, err = contentFields(hd)
 		return err

@@ -204,7 +204,10 @@ def read(data):
             continue
         p = {"type": part.get_content_type(), "disposition": part.get_content_disposition() or "",
              "filename": part.get_filename() or ""}
-        c = part.get_content()
+        try:
+            c = part.get_content()
+        except LookupError:  # a charset Python does not know
+            c = part.get_payload(decode=True)
         if isinstance(c, str):
             p["text"] = c
         elif isinstance(c, bytes):

@@ -28,6 +28,7 @@ type htmlText struct {
 	nref int
 
 	skip  string // the element whose content is dropped, until its end tag
+	raw   int    // in htmlInRawText, how much of "</" skip has been seen
 	space bool   // white space is pending
 	nl    int    // line breaks pending
 	begun bool   // text has been written
@@ -48,6 +49,7 @@ const (
 	htmlInComment           // in "<!-- … -->"
 	htmlInDecl              // in "<!DOCTYPE …>" or "<? … >"
 	htmlInRef               // after "&"
+	htmlInRawText           // in script, style or title, whose content has no tags: up to its end tag
 )
 
 // blockBreaks is how many line breaks the start or end of an element makes.
@@ -57,8 +59,12 @@ var blockBreaks = map[string]int{
 	"table": 2, "blockquote": 2, "pre": 2, "address": 2, "section": 2, "article": 2,
 }
 
-// skipped are the elements whose content is no text.
-var skipped = map[string]bool{"head": true, "title": true, "script": true, "style": true, "template": true}
+// skipped are the elements whose content is no text; in those of rawText, nothing is a tag but
+// their end tag.
+var (
+	skipped = map[string]bool{"head": true, "title": true, "script": true, "style": true, "template": true}
+	rawText = map[string]bool{"title": true, "script": true, "style": true}
+)
 
 func (t *htmlText) Write(p []byte) (int, error) {
 	for _, c := range p {
@@ -126,6 +132,21 @@ func (t *htmlText) octet(c byte) {
 		if c == '>' {
 			t.state = htmlInText
 		}
+	case htmlInRawText:
+		end := "</" + t.skip
+		switch {
+		case c|0x20 == end[t.raw] || c == end[t.raw]:
+			if t.raw++; t.raw == len(end) {
+				// The end tag's name has been read: the rest of the tag as any tag's.
+				t.state, t.closing, t.quote = htmlInTag, true, 0
+				t.nname = copy(t.name[:], t.skip)
+				t.nameEnd = false
+			}
+		case c == '<':
+			t.raw = 1
+		default:
+			t.raw = 0
+		}
 	case htmlInRef:
 		if c == ';' {
 			t.state = htmlInText
@@ -180,6 +201,9 @@ func (t *htmlText) tag(name string) {
 	}
 	if skipped[name] && !t.closing {
 		t.skip = name
+		if rawText[name] {
+			t.state, t.raw = htmlInRawText, 0
+		}
 		return
 	}
 	if n := blockBreaks[name]; n > 0 {
