@@ -6,17 +6,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/lib/pq"
 )
 
 func TestStart(t *testing.T) {
-	start := time.Now()
+	// How long Start takes is logged by Start, not asserted: on a loaded
+	// 2-core machine initdb alone can take 10 s.
 	dsn := Start(t)
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Start took %v, want < 5s", d)
-	}
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
 		t.Fatal(err)
