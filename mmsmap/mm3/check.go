@@ -10,15 +10,10 @@ import (
 	"github.com/emersion/go-message/textproto"
 )
 
-// MaxReceivedFields is the loop limit of both directions: a message with
-// more Received fields is refused (RFC 4356 §2.1.3.2 and §2.1.3.3 allow
-// refusing above a local limit of at least 100).
-const MaxReceivedFields = 100
-
 // CheckMailToMMS applies the rules of RFC 4356 §2.1.3.3 that keep Internet
 // mail from entering MMS at all, for mail that is delivered to a
 // subscriber as it is (no MM4 request is made of it): a Sensitivity of
-// personal or private, and more than MaxReceivedFields Received fields (a
+// personal or private, and more than DefaultMaxReceived Received fields (a
 // loop). It returns a *Refusal.
 func CheckMailToMMS(h textproto.Header) error {
 	received := 0
@@ -34,9 +29,9 @@ func CheckMailToMMS(h textproto.Header) error {
 			received++
 		}
 	}
-	if received > MaxReceivedFields {
+	if received > DefaultMaxReceived {
 		return &Refusal{Field: "Received", Rule: "RFC 4356 §2.1.3.3",
-			Reason: fmt.Sprintf("Mail loop: %d Received fields, the limit is %d", received, MaxReceivedFields)}
+			Reason: fmt.Sprintf("Mail loop: %d Received fields, the limit is %d", received, DefaultMaxReceived)}
 	}
 	return nil
 }

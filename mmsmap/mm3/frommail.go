@@ -182,8 +182,8 @@ const maxResentBlocks = 20
 // class the sender set. Setting both to true gives what NewForwardRequest documents (RFC 4356
 // §2.1.3.3: the hop trace kept; Table 1: class Personal by default); the tests follow them.
 const (
-	keepReceived      = false
-	writeDefaultClass = false
+	keepReceived      = true
+	writeDefaultClass = true
 )
 
 // The Refusals of NewForwardRequest (RFC 4356 §2.1.3.3).
