@@ -102,7 +102,7 @@ func TestPeerAnswers(t *testing.T) {
 		}
 	})
 
-	t.Run("reports from the peer: answered, recorded, in no mailbox", func(t *testing.T) {
+	t.Run("reports from the peer: answered, recorded, told to the sender", func(t *testing.T) {
 		_, msgID := aliceSends(t, s, p, "reported-1")
 		before := len(s.mailbox("alice@example.net", "alice-password"))
 		for _, tc := range []struct{ file, txNeedle string }{
@@ -124,8 +124,13 @@ func TestPeerAnswers(t *testing.T) {
 				t.Errorf("%s: RES to %v:\n%s", tc.file, got[0].rcpts, got[0].data)
 			}
 		}
-		if after := len(s.mailbox("alice@example.net", "alice-password")); after != before {
-			t.Errorf("reports put %d messages in alice's mailbox", after-before)
+		// Real reports (From and To swapped, as this peer writes them)
+		// reach alice as a DSN and an MDN: she asked for both (the demo
+		// peer's delivery_report, her client's Disposition-Notification-To).
+		s.waitAlice(t, 20*time.Second, "Action: delivered", "reported-1")
+		s.waitAlice(t, 20*time.Second, "displayed", "reported-1")
+		if after := len(s.mailbox("alice@example.net", "alice-password")); after != before+2 {
+			t.Errorf("reports put %d messages in alice's mailbox, want a DSN and an MDN", after-before)
 		}
 		m, ok, err := s.stateOf(t).Sent(context.Background(), msgID)
 		if err != nil || !ok || len(m.Recipients) != 1 {

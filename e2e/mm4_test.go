@@ -225,7 +225,9 @@ func TestInbound(t *testing.T) {
 			t.Errorf("Python sees X-Mms headers: %v", x)
 		}
 		parts := fmt.Sprint(py["parts"])
-		if parts != "[multipart/related application/smil text/plain image/gif]" {
+		// The SMIL presentation as mail clients show it (mmsmap/content):
+		// text inline, media attached, SMIL last.
+		if parts != "[multipart/mixed text/plain image/gif application/smil]" {
 			t.Errorf("MIME structure = %s", parts)
 		}
 	})

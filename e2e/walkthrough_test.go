@@ -104,7 +104,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 	// Outbound: alice's and the VASP's swaks commands become REQs at the peer.
 	ports["127.0.0.1:2587"] = s.addr("MMS_SUBMISSION_PORT")
 	for _, tc := range []struct{ marker, from, rcpt, subject string }{
-		{"--auth-user alice@example.net", "+15550001111/TYPE=PLMN@mms.example.net", "+15550002222/TYPE=PLMN@mms.peer.example", "Subject: Hi Bob"},
+		{"--header 'Subject: Hi Bob'", "+15550001111/TYPE=PLMN@mms.example.net", "+15550002222/TYPE=PLMN@mms.peer.example", "Subject: Hi Bob"},
 		{"--auth-user vasp1", "12345@mms.example.net", "+15550002222/TYPE=PLMN@mms.peer.example", "Subject: Your code"},
 	} {
 		cmd := readmeCommand(t, tc.marker, ports)
@@ -115,6 +115,53 @@ func TestReadmeWalkthrough(t *testing.T) {
 		req := p.waitFor(20*time.Second, 1, tc.subject)[0]
 		if req.from != tc.from || fmt.Sprint(req.rcpts) != "["+tc.rcpt+"]" || !hasLine(headerLines(req.data), "X-Mms-Message-Type: MM4_forward.REQ") {
 			t.Errorf("REQ %s → %v:\n%s", req.from, req.rcpts, req.data)
+		}
+	}
+
+	// The MM asked for a delivery report: the peer has one, Retrieved, from
+	// alice's number, about the peer's X-Mms-Message-ID.
+	dr := p.waitFor(20*time.Second, 1, "MM4_delivery_report.REQ", `"walkthrough-mm-0001@mms.peer.example"`)[0]
+	for _, want := range []string{"X-Mms-MM-Status-Code: Retrieved", "From: +15550001111/TYPE=PLMN@mms.example.net",
+		"To: +15550002222/TYPE=PLMN@mms.peer.example"} {
+		if !hasLine(headerLines(dr.data), want) {
+			t.Errorf("delivery report lacks %q:\n%s", want, dr.data)
+		}
+	}
+	if strings.Contains(mm, "multipart/related") || !strings.Contains(mm, "Disposition-Notification-To: <+15550002222@mms.example.net>") {
+		t.Errorf("the MM in the mailbox is not shown for mail clients, or asks no read receipt:\n%s", mm)
+	}
+
+	// Alice's MDN becomes a read report at the peer.
+	cmd = exec.Command("bash", "-c", readmeCommand(t, "walkthrough/mdn.eml", ports))
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "250 2.0.0 OK: queued") {
+		t.Fatalf("MDN: %v\n%s", err, out)
+	}
+	rr := p.waitFor(20*time.Second, 1, "MM4_read_reply_report.REQ", "walkthrough-mm-0001@mms.peer.example")[0]
+	if !hasLine(headerLines(rr.data), "X-Mms-Read-Status: Read") {
+		t.Errorf("read report:\n%s", rr.data)
+	}
+
+	// The peer reports on Alice's "Hi Bob": a DSN and an MDN in her mailbox.
+	hiBob, _ := parseREQ(t, p.waitFor(20*time.Second, 1, "Subject: Hi Bob")[0].data)
+	for _, f := range []string{"delivery-report.eml", "read-report.eml"} {
+		cmd := exec.Command("bash", "-c", "MSGID='"+hiBob.MessageID+"'; "+readmeCommand(t, f, ports))
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "250 2.0.0 OK: queued") {
+			t.Fatalf("%s: %v\n%s", f, err, out)
+		}
+	}
+	s.waitAlice(t, 20*time.Second, "Action: delivered", "Hi Bob")
+	s.waitAlice(t, 20*time.Second, "displayed", "Hi Bob")
+	curl2 := readmeCommand(t, "MAILINDEX=2", ports)
+	out, err = exec.Command("bash", "-c", curl2).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", curl2, err)
+	}
+	for _, want := range []string{"Subject: Delivered MMS: Hi Bob", "Action: delivered", "Status: 2.0.0",
+		"Final-Recipient: rfc822; +15550002222@mms.example.net"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the DSN read over IMAP lacks %q:\n%s", want, out)
 		}
 	}
 

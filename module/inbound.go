@@ -29,17 +29,7 @@ var inboundHandlers = map[mm4.MessageType]func() inbound{
 	mm4.ForwardReq:         func() inbound { return &request{kind: &forwardReq{}} },
 	mm4.ForwardRes:         func() inbound { return &forwardRes{} },
 	mm4.DeliveryReportReq:  func() inbound { return &request{kind: &deliveryReportReq{}} },
-	mm4.DeliveryReportRes:  func() inbound { return deliveryReportRes{} },
+	mm4.DeliveryReportRes:  func() inbound { return &deliveryReportRes{} },
 	mm4.ReadReplyReportReq: func() inbound { return &request{kind: &readReplyReportReq{}} },
-	mm4.ReadReplyReportRes: func() inbound { return readReplyReportRes{} },
-}
-
-// dropResponse logs a response that answers nothing sent from here.
-func dropResponse(d *delivery, c *classified) {
-	if c.Err != nil {
-		mm4FormatErrors.WithLabelValues(d.peer.Name, c.Msg.Type.String()).Inc()
-	}
-	mm4Unanswered.WithLabelValues(d.peer.Name, c.Msg.Type.String()).Inc()
-	d.log.Msg("MM4 response received and dropped: no such request is sent from here",
-		"status", string(c.Msg.RequestStatus), "status_text", c.Msg.StatusText)
+	mm4.ReadReplyReportRes: func() inbound { return &readReplyReportRes{} },
 }

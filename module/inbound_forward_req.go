@@ -5,6 +5,7 @@ package module
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/content"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
@@ -30,6 +32,7 @@ import (
 type forwardReq struct {
 	delivered []string // numbers the MM went to
 	received  *state.ReceivedMM
+	reports   []*pendingReport // delivery reports to the peer, when the MM asked for them
 }
 
 // statusUnserved is the status answering a request with recipients we do
@@ -48,6 +51,9 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		mm4Unserved.WithLabelValues(d.peer.Name).Add(float64(len(missing)))
 	}
 	if len(d.numbers) == 0 {
+		if err := k.report(ctx, d, msg, nil, missing); err != nil {
+			return "", "", err
+		}
 		return statusUnserved, "Not delivered: " + describeUnserved(missing), nil
 	}
 	if err := d.t.relay.checkMIME(h, body); err != nil {
@@ -60,11 +66,37 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		return mmsmap.StatusErrorMessageFormatCorrupt, text, nil
 	}
 
-	mailHdr, err := mm3.ToInternetMail(h, mm3.MailView{Domain: d.t.relay.Domains[0], Plan: d.t.relay.Plan})
+	r := d.t.relay
+	mailHdr, err := mm3.ToInternetMail(h, mm3.MailView{Domain: r.Domains[0], Plan: r.Plan,
+		ReceivedFrom: d.peer.Domains[0], ReceivedBy: r.hostname, ReceivedID: msg.TransactionID})
+	var refusal *mm3.Refusal
+	if errors.As(err, &refusal) {
+		// RFC 4356: Sensitivity personal/private, a mail loop.
+		d.log.Msg("MM refused by the MMS/mail mapping: answered Error-content-not-accepted", "reason", err.Error())
+		return mmsmap.StatusErrorContentNotAccepted, clip(refusal.Reason, 512), nil
+	}
 	if err != nil {
 		mm4FormatErrors.WithLabelValues(d.peer.Name, msg.Type.String()).Inc()
 		d.log.Msg("MM cannot be converted to Internet mail: answered Error-message-format-corrupt", "reason", err.Error())
 		return mmsmap.StatusErrorMessageFormatCorrupt, clip("Cannot convert the MM: "+err.Error(), 512), nil
+	}
+	// Its SMIL presentation becomes what mail clients show well
+	// (mmsmap/content): text inline, media attachments.
+	mailHdr, mailBody, err := r.adapt(content.ForMail, mailHdr, body)
+	if err != nil {
+		if text, ok := mimeProblem(err); ok {
+			mm4FormatErrors.WithLabelValues(d.peer.Name, msg.Type.String()).Inc()
+			return mmsmap.StatusErrorMessageFormatCorrupt, text, nil
+		}
+		return "", "", d.temporary("Cannot convert the MM now, try again later", err)
+	}
+	defer mailBody.Remove()
+	body = mailBody
+	if strings.EqualFold(msg.SenderVisibility, "Hide") {
+		// The envelope sender would show as Return-Path in the mailbox.
+		if err := d.restartNext(ctx, ""); err != nil {
+			return "", "", err
+		}
 	}
 	var failed []string
 	var failure error
@@ -102,6 +134,12 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		OriginatorSystem: msg.OriginatorSystem, Sender: msg.From, Recipients: k.delivered,
 		DeliveryReport: msg.DeliveryReport || msg.OriginatorRSDeliveryReport, ReadReply: msg.ReadReply,
 		ReceivedAt: now, Expires: d.t.relay.keepUntil(now, expiryTime(msg.Expiry, now)),
+		RFC822MessageID: strings.TrimSpace(mailHdr.Get("Message-Id")),
+	}
+
+	if err := k.report(ctx, d, msg, k.delivered, missing); err != nil {
+		d.abortNext(ctx)
+		return "", "", err
 	}
 
 	var notes []string
@@ -130,13 +168,67 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 }
 
 func (k *forwardReq) commit(ctx context.Context, d *delivery) error {
-	if len(k.delivered) == 0 {
+	if len(k.delivered) != 0 {
+		if err := d.commitNext(ctx); err != nil {
+			abortReports(ctx, k.reports)
+			k.reports = nil
+			return err
+		}
+		d.log.Msg("MM4 request delivered", "rcpts", k.delivered)
+	}
+	if len(k.reports) != 0 {
+		// The MM is in the mailboxes: a report that cannot be queued
+		// is logged, not a reason for the peer to send the MM again.
+		d.t.relay.commitReports(ctx, d.log, k.reports)
+		k.reports = nil
+	}
+	return nil
+}
+
+// report prepares the delivery reports an MM asked for (X-Mms-Delivery-Report
+// or X-Mms-Originator-R/S-Delivery-Report: Yes, TS 23.140 §8.4.2): Retrieved
+// for each recipient whose mailbox took it (an MM in a mailbox is as
+// retrieved as it gets: RFC 4356 §2.1.5 lets a gateway call it delivered
+// once it is handed on), Unrecognised for each number in our domains that we
+// do not serve. They go to the peer the MM came from only.
+func (k *forwardReq) report(ctx context.Context, d *delivery, msg *mm4.Message, delivered []string, missing []unserved) error {
+	if !msg.DeliveryReport && !msg.OriginatorRSDeliveryReport {
 		return nil
 	}
-	if err := d.commitNext(ctx); err != nil {
-		return err
+	r := d.t.relay
+	mm := state.ReceivedMM{Peer: d.peer.Name, MessageID: msg.MessageID, Sender: msg.From}
+	add := func(number string, status mmsmap.MMStatus, text string) error {
+		p, err := r.prepareReport(ctx, d.peer, originReport{Type: mm4.DeliveryReportReq, MM: mm, RawMsgID: msg.RawMessageID,
+			Recipient: number, MMStatus: status, Text: text, ToUA: msg.DeliveryReport})
+		if err != nil {
+			abortReports(ctx, k.reports)
+			k.reports = nil
+			return d.temporary("Cannot queue the MM4 delivery report now, try again later", err)
+		}
+		if p == nil {
+			d.log.Msg("delivery report asked for, but the MM's sender is no number to address it to", "sender", msg.From)
+			return nil
+		}
+		k.reports = append(k.reports, p)
+		return nil
 	}
-	d.log.Msg("MM4 request delivered", "rcpts", k.delivered)
+	for _, n := range delivered {
+		if err := add(n, mmsmap.MMStatusRetrieved, ""); err != nil {
+			return err
+		}
+	}
+	for _, u := range missing {
+		a, err := mmsmap.ParseAddress(u.Rcpt)
+		if err == nil {
+			a, err = r.Plan.NormalizeAddress(a)
+		}
+		if err != nil || !a.IsNumber() {
+			continue
+		}
+		if err := add(a.Value, mmsmap.MMStatusUnrecognised, clip(u.Reason, 256)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -144,7 +236,11 @@ func (k *forwardReq) record(f *state.Finish) { f.Received = k.received }
 
 func (k *forwardReq) inFinish() bool { return false }
 
-func (k *forwardReq) abort(ctx context.Context, d *delivery) { d.abortNext(ctx) }
+func (k *forwardReq) abort(ctx context.Context, d *delivery) {
+	abortReports(ctx, k.reports)
+	k.reports = nil
+	d.abortNext(ctx)
+}
 
 type statusCollector struct {
 	mu       sync.Mutex

@@ -5,10 +5,12 @@ package module
 
 import (
 	"context"
+	"errors"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/foxcpp/maddy/framework/buffer"
 	"github.com/foxcpp/maddy/framework/exterrors"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
 )
 
 // internetMail is Internet mail (no X-Mms-Message-Type) for our subscribers: the
@@ -33,6 +35,16 @@ func (internetMail) body(ctx context.Context, d *delivery, _ *classified, h text
 			return d.temporary("Cannot read the message now, try again later", err)
 		}
 		return d.targetErr(554, exterrors.EnhancedCode{5, 6, 0}, text, err)
+	}
+	if err := mm3.CheckMailToMMS(h); err != nil {
+		// RFC 4356 §2.1.3.3: a personal or private message must not
+		// reach MMS (5.6.0); a loop is cut (5.4.6, RFC 3463).
+		code := exterrors.EnhancedCode{5, 6, 0}
+		var ref *mm3.Refusal
+		if errors.As(err, &ref) && ref.Field == "Received" {
+			code = exterrors.EnhancedCode{5, 4, 6}
+		}
+		return d.targetErr(554, code, "Message cannot be delivered as an MMS: "+err.Error(), err)
 	}
 	return d.next.Body(ctx, h, body)
 }

@@ -3,22 +3,9 @@
 
 package module
 
-import (
-	"context"
-
-	"github.com/emersion/go-message/textproto"
-	"github.com/foxcpp/maddy/framework/buffer"
-)
-
-// readReplyReportRes is an MM4_read_reply_report.RES (TS 23.140 §8.4.3): a peer's answer to
-// one of our read-reply reports. This relay sends none yet, so there is nothing it
-// can answer: it is accepted, logged and dropped.
-type readReplyReportRes struct{}
-
-func (readReplyReportRes) body(_ context.Context, d *delivery, c *classified, _ textproto.Header, _ buffer.Buffer) error {
-	dropResponse(d, c)
-	return nil
-}
-
-func (readReplyReportRes) commit(context.Context, *delivery) error { return nil }
-func (readReplyReportRes) abort(context.Context, *delivery)        {}
+// readReplyReportRes is an MM4_read_reply_report.RES (TS 23.140 §8.4.3): a peer's answer to one of
+// the read-reply reports we originate (reports_out.go). Those that ask for a response
+// are recorded as requests of ours, so it is matched by transaction ID
+// exactly like an MM4_forward.RES; a report the peer refused is logged (no
+// sender is told: the report was ours).
+type readReplyReportRes struct{ forwardRes }

@@ -37,6 +37,14 @@ var (
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_reports_received_total",
 		Help: "Delivery and read reports received from peers, by peer, kind and whether they matched an MM we sent",
 	}, []string{"peer", "kind", "matched"})
+	mm4ReportsSent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_reports_sent_total",
+		Help: "Delivery and read reports we originated and queued for peers, by peer and kind",
+	}, []string{"peer", "kind"})
+	reportsToSenders = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "reports_to_senders_total",
+		Help: "Reports told to the senders of MMs as mail (DSN for delivery reports, MDN for read reports), by kind",
+	}, []string{"kind"})
 	mm4Unanswered = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_dropped_total",
 		Help: "MM4 responses that answer nothing pending here (unknown transaction, answered already), by peer and type",
@@ -65,5 +73,5 @@ var (
 
 func init() {
 	prometheus.MustRegister(mm4Received, mm4Rejected, mm4FormatErrors, mm4IgnoredFields, mm4Unserved, mm4Duplicates,
-		mm4Reports, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses, duplicateLogEntries)
+		mm4Reports, mm4ReportsSent, reportsToSenders, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses, duplicateLogEntries)
 }

@@ -28,7 +28,8 @@ import (
 // to the numbers and short codes it may send as. MAIL FROM must be one of
 // them (in any form: +E164, E164, /TYPE=PLMN, at any domain) or the
 // account's own address (its login, or the e-mail address its senders
-// entry lists), which sends as its first number; anything else is refused
+// entry lists) or null (a mail client's MDN), which send as its first
+// number; anything else is refused
 // with 550 5.7.1, like maddy's authorize_sender. MAIL FROM becomes the
 // number at our first domain, and so does the From the MM shows (its
 // display name kept; a Sender field is removed, as From alone names the

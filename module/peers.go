@@ -48,6 +48,11 @@ type Peer struct {
 	MaxMessageSize int64       // largest REQ the peer takes, bytes
 	MaxRecipients  int         // recipients per REQ
 	Version        string      // X-Mms-3GPP-MMS-Version announced to this peer
+	// DeliveryReport and ReadReply ask this peer for a delivery report
+	// and a read reply on every MM sent to it (delivery_report,
+	// read_reply): maddy's endpoints cannot take DSN NOTIFY, so the
+	// admin decides, per peer and per sender.
+	DeliveryReport, ReadReply bool
 }
 
 // Peer returns the peer called name, or nil.
@@ -157,6 +162,8 @@ func parsePeer(m *config.Map, node config.Node) (*Peer, error) {
 	pm.Enum("unserved_rcpt", false, false, []string{"res", "reject"}, "res", &unserved)
 	pm.Enum("address_form", false, false, []string{"plmn", "plmn_noplus", "e164", "e164_noplus"}, "plmn", &form)
 	pm.Bool("ack_request", false, true, &p.AckRequest)
+	pm.Bool("delivery_report", false, false, &p.DeliveryReport)
+	pm.Bool("read_reply", false, false, &p.ReadReply)
 	pm.DataSize("max_message_size", false, false, 1<<20, &p.MaxMessageSize)
 	pm.Int("max_recipients", false, false, 10, &p.MaxRecipients)
 	pm.String("mms_version", false, false, "", &p.Version)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
@@ -18,13 +19,15 @@ import (
 // went through this peer, then recorded against them. Real peers swap
 // From and To in reports (or write the same address in both), so the
 // recipient is whichever of the two the MM went to, or the MM's only
-// recipient through this peer. Until reports are mapped to DSN/MDN for
-// the sender, a report reaches no mailbox.
+// recipient through this peer. The sender learns of it by DSN or MDN when
+// they asked for the report (reports_tell.go); a report on no MM of ours
+// is logged, counted and answered, never delivered.
 
 // reportKind is the common part of the two report request kinds.
 type reportKind struct {
 	kind   state.ReportKind
-	report *state.Report // nil when it matched nothing
+	report *state.Report   // nil when it matched nothing
+	tell   module.Delivery // the DSN or MDN for the sender, uncommitted
 }
 
 // match finds the MM and recipients msg reports on, and chooses the answer:
@@ -44,6 +47,15 @@ func (k *reportKind) match(ctx context.Context, d *delivery, msg *mm4.Message, s
 	}
 	rep.Candidates = numbers
 	k.report = &rep
+	sent, ok, err := d.t.relay.state.Sent(ctx, msg.MessageID)
+	if err != nil {
+		return "", "", d.temporary("Cannot process the MM4 report now, try again later", err)
+	}
+	if ok {
+		if k.tell, err = d.t.relay.tellSender(ctx, sent, rep, d.peer, numbers); err != nil {
+			return "", "", d.temporary("Cannot process the MM4 report now, try again later", err)
+		}
+	}
 	d.log.Msg("MM4 report received", "message_id", msg.MessageID, "rcpts", numbers, "report_status", status, "report_text", text)
 	return mmsmap.StatusOk, "", nil
 }
@@ -52,9 +64,30 @@ func (k *reportKind) record(f *state.Finish) { f.Report = k.report }
 
 func (k *reportKind) inFinish() bool { return true }
 
-// Nothing to commit or abort: the report is recorded with the transaction.
-func (k *reportKind) commit(context.Context, *delivery) error { return nil }
-func (k *reportKind) abort(context.Context, *delivery)        {}
+// commit hands the sender's DSN or MDN to its queue; the report itself is
+// recorded with the transaction.
+func (k *reportKind) commit(ctx context.Context, d *delivery) error {
+	if k.tell == nil {
+		return nil
+	}
+	err := k.tell.Commit(ctx)
+	if err != nil {
+		k.tell.Abort(ctx)
+	}
+	k.tell = nil
+	if err != nil {
+		return d.temporary("Cannot queue the report for the sender, try again later", err)
+	}
+	d.log.Msg("report told to the sender", "kind", string(k.kind))
+	return nil
+}
+
+func (k *reportKind) abort(ctx context.Context, _ *delivery) {
+	if k.tell != nil {
+		k.tell.Abort(ctx)
+		k.tell = nil
+	}
+}
 
 // numbersIn returns the numbers among address-list values, normalised.
 func (r *Relay) numbersIn(values []string) []string {

@@ -115,8 +115,8 @@ func TestSenderAuthorisation(t *testing.T) {
 	}{
 		{conn("alice@example.net", "127.0.0.1"), "alice@example.net", "+15550001111@mms.example.net", 0},
 		{conn("Alice@Example.NET", "127.0.0.1"), "alice@example.net", "+15550001111@mms.example.net", 0},
-		{conn("alice@example.net", "127.0.0.1"), "", "", 550},                // null reverse-path: not its own address
-		{conn("alice@example.net", "127.0.0.1"), "bob@example.org", "", 550}, // someone else's address
+		{conn("alice@example.net", "127.0.0.1"), "", "+15550001111@mms.example.net", 0}, // null reverse-path (an MDN): its own number
+		{conn("alice@example.net", "127.0.0.1"), "bob@example.org", "", 550},            // someone else's address
 		{conn("vasp1", "203.0.113.1"), "alice@example.net", "", 550},
 		{conn("vasp2", "203.0.113.1"), "reports@vasp2.example", "777@mms.example.net", 0},
 		{conn("alice@example.net", "127.0.0.1"), "+15550001111/TYPE=PLMN@anything.example", "+15550001111@mms.example.net", 0},

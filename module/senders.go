@@ -29,6 +29,30 @@ type account struct {
 	// it is an address; "" when there is none. Never an address a client
 	// typed.
 	Notify string
+	// Options are the senders-table options of the account.
+	Options senderOptions
+}
+
+// senderOptions are words in an account's senders-table values besides
+// its numbers and address:
+//
+//	entry vasp1 12345 mms_fields delivery_report
+type senderOptions struct {
+	// DeliveryReport and ReadReply ask for a delivery report and a read
+	// reply on every MM the account sends (delivery_report, read_reply).
+	DeliveryReport, ReadReply bool
+	// MMSFields lets the account set X-Mms-Delivery-Report,
+	// X-Mms-Read-Reply, X-Mms-Expiry, X-Mms-Priority and
+	// X-Mms-Message-Class in its mail (mms_fields); other accounts'
+	// X-Mms-* fields are dropped.
+	MMSFields bool
+}
+
+// senderOptionWords are the option words of senders-table values.
+var senderOptionWords = map[string]func(*senderOptions){
+	"delivery_report": func(o *senderOptions) { o.DeliveryReport = true },
+	"read_reply":      func(o *senderOptions) { o.ReadReply = true },
+	"mms_fields":      func(o *senderOptions) { o.MMSFields = true },
 }
 
 // senderKey is the senders-table key of a connection.
@@ -91,6 +115,10 @@ func (r *Relay) lookupAccount(ctx context.Context, meta *module.MsgMetadata) (ac
 		acc.Login = meta.Conn.AuthUser
 	}
 	for _, v := range values {
+		if set, ok := senderOptionWords[strings.ToLower(v)]; ok {
+			set(&acc.Options)
+			continue
+		}
 		a, err := mmsmap.ParseAddress(v)
 		if err != nil {
 			continue
@@ -142,8 +170,8 @@ func (r *Relay) ownAddress(ctx context.Context, acc account) (string, error) {
 // Authorize returns the number an MM with this MAIL FROM is sent as, the
 // way maddy's authorize_sender binds senders: MAIL FROM must be one of the
 // account's numbers or short codes (in any form, at any domain), or its
-// own address (the login, or its listed e-mail address), which sends as
-// its first number. Anything else is refused with 550 5.7.1.
+// own address (the login, or its listed e-mail address), or null, which
+// send as its first number. Anything else is refused with 550 5.7.1.
 func (a account) Authorize(plan mmsmap.NumberPlan, mailFrom string, meta *module.MsgMetadata) (mmsmap.Address, error) {
 	from, err := mmsmap.ParseAddress(mailFrom)
 	if err == nil && from.IsNumber() {
@@ -158,7 +186,11 @@ func (a account) Authorize(plan mmsmap.NumberPlan, mailFrom string, meta *module
 		}
 		return mmsmap.Address{}, senderError(550, exterrors.EnhancedCode{5, 7, 1}, "This account may not send as this number", nil, meta)
 	}
-	if mailFrom != "" && (strings.EqualFold(mailFrom, a.Login) || strings.EqualFold(mailFrom, a.Notify)) {
+	// The null reverse-path is what a mail client sends its automatic
+	// messages with (an MDN, RFC 8098 §2.1): they go as the account's
+	// first number too (target.mms_send sees MAIL FROM was null and sends
+	// them as class Auto).
+	if mailFrom == "" || strings.EqualFold(mailFrom, a.Login) || strings.EqualFold(mailFrom, a.Notify) {
 		return a.Numbers[0], nil
 	}
 	return mmsmap.Address{}, senderError(550, exterrors.EnhancedCode{5, 7, 1},

@@ -128,10 +128,11 @@ type delivery struct {
 	next     module.Delivery
 	nextDone bool
 
-	toSystem  bool                // addressed to our system_address
-	mailboxes map[string][]string // mailbox → the numbers delivered to it
-	numbers   []string            // served numbers, in RCPT order
-	unserved  []unserved          // accepted from a peer, not served
+	toSystem     bool                // addressed to our system_address
+	mailboxes    map[string][]string // mailbox → the numbers delivered to it
+	mailboxOrder []string            // the mailboxes, as added to next
+	numbers      []string            // served numbers, in RCPT order
+	unserved     []unserved          // accepted from a peer, not served
 
 	handler inbound // chosen at DATA
 }
@@ -153,6 +154,25 @@ func (d *delivery) peerName() string {
 		return ""
 	}
 	return d.peer.Name
+}
+
+// restartNext starts the delivery to the mailboxes again with another
+// envelope sender (an MM whose sender is hidden must not show it as
+// Return-Path), with the same mailboxes.
+func (d *delivery) restartNext(ctx context.Context, mailFrom string) error {
+	d.next.Abort(ctx)
+	next, err := d.t.next.Start(ctx, d.meta, mailFrom)
+	if err != nil {
+		d.nextDone = true
+		return d.temporary("Subscriber mailbox unavailable, try again later", err)
+	}
+	d.next = next
+	for _, mailbox := range d.mailboxOrder {
+		if err := next.AddRcpt(ctx, mailbox, smtp.RcptOptions{}); err != nil {
+			return d.temporary("Subscriber mailbox unavailable, try again later", err)
+		}
+	}
+	return nil
 }
 
 func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptions) error {
@@ -188,6 +208,9 @@ func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptio
 			}
 			return err
 		}
+	}
+	if _, dup := d.mailboxes[mailbox]; !dup {
+		d.mailboxOrder = append(d.mailboxOrder, mailbox)
 	}
 	d.mailboxes[mailbox] = append(d.mailboxes[mailbox], a.Value)
 	d.numbers = append(d.numbers, a.Value)

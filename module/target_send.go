@@ -22,6 +22,7 @@ import (
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/content"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
 	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
 )
@@ -101,7 +102,7 @@ func (t *sendTarget) Start(ctx context.Context, meta *module.MsgMetadata, mailFr
 	if err != nil {
 		d.log.Msg("no address of the submitting account to send DSNs to", "reason", err.Error())
 	}
-	d.notify = acc.Notify
+	d.notify, d.opts = acc.Notify, acc.Options
 	return d, nil
 }
 
@@ -130,6 +131,7 @@ type sendDelivery struct {
 	mailFrom string
 	sender   mmsmap.Address
 	notify   string // where DSNs about this MM go ("" for nobody)
+	opts     senderOptions
 
 	local          module.Delivery
 	groups         map[*Peer]*peerGroup
@@ -142,6 +144,10 @@ type sendDelivery struct {
 	rfc822ID       string
 	readReply      bool
 	deliveryReport bool
+	// reportOnly: the message is a read report for a peer (an MDN,
+	// send_mdn.go) and reports holds it, or it was dropped.
+	reportOnly bool
+	reports    []*pendingReport
 }
 
 func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -222,16 +228,19 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		}
 		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+text, err)
 	}
+	reportOnly, err := d.readReport(ctx, header, body)
+	if err != nil {
+		return err
+	}
 	if d.local != nil {
 		if err := d.local.Body(ctx, header, body); err != nil {
 			return err
 		}
 	}
-	if len(d.order) == 0 {
+	if len(d.order) == 0 || reportOnly {
 		return nil
 	}
 	d.subject, d.rfc822ID = header.Get("Subject"), header.Get("Message-Id")
-	d.readReply = header.Get("Disposition-Notification-To") != ""
 	d.messageID = newID("m", d.t.relay.Domains[0])
 
 	// Peers too small for the MM as submitted are known before any
@@ -247,7 +256,17 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		}
 	}
 	if len(fits) != 0 {
-		h7, mm, err := d.sevenBit(header, body)
+		// What handsets show (mmsmap/content: the text of HTML and
+		// alternatives, UTF-8), then 7-bit clean for MM4.
+		ha, adapted, err := d.t.relay.adapt(content.ForMMS, header, body)
+		if err != nil {
+			if text, ok := mimeProblem(err); ok {
+				return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+text, err)
+			}
+			return d.temporary(err)
+		}
+		defer adapted.Remove()
+		h7, mm, err := d.sevenBit(ha, adapted)
 		if err != nil {
 			return err
 		}
@@ -392,7 +411,13 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 		Form:             peer.Form,
 		PeerDomain:       peer.Domains[0],
 		Plan:             r.Plan,
-		DeliveryReport:   g.report,
+		// maddy's endpoints take no DSN NOTIFY: reports are asked for
+		// per peer and per sender by the admin, and by senders allowed
+		// to set X-Mms-* fields (mms_fields).
+		DeliveryReport: g.report || peer.DeliveryReport || d.opts.DeliveryReport,
+		ReadReply:      peer.ReadReply || d.opts.ReadReply,
+		ClientFields:   d.opts.MMSFields,
+		Auto:           d.meta.OriginalFrom == "",
 	})
 	if err != nil {
 		return d.err(554, exterrors.EnhancedCode{5, 6, 0}, "Message cannot be sent as an MMS: "+err.Error(), err)
@@ -400,9 +425,8 @@ func (d *sendDelivery) queueREQ(ctx context.Context, g *peerGroup, rcpts []mmsma
 	if len(fr.RcptTo) != len(rcpts) {
 		return fmt.Errorf("%s: %d recipients became %d RCPT TO", d.t.Name(), len(rcpts), len(fr.RcptTo))
 	}
-	if g.report {
-		d.deliveryReport = true
-	}
+	d.deliveryReport = d.deliveryReport || fr.DeliveryReport
+	d.readReply = d.readReply || fr.ReadReply
 	q := pendingREQ{peer: peer, transactionID: txID, rcpts: rcpts, rcptTo: fr.RcptTo, mailFrom: fr.MailFrom}
 	if peer.AckRequest && r.tracker.RetryKeepsMessage() {
 		if q.message, err = messageBytes(fr.Header, body); err != nil {
@@ -440,6 +464,8 @@ func (d *sendDelivery) Abort(ctx context.Context) error {
 		d.local = nil
 	}
 	d.abortREQs(ctx, 0)
+	abortReports(ctx, d.reports)
+	d.reports = nil
 	return nil
 }
 
@@ -459,6 +485,9 @@ func (d *sendDelivery) abortREQs(ctx context.Context, i int) {
 // client send everything again: a REQ that could not be queued then times
 // out into a DSN to the sender.
 func (d *sendDelivery) Commit(ctx context.Context) error {
+	if d.reportOnly {
+		return d.commitReport(ctx)
+	}
 	tracked, err := d.track(ctx)
 	if err != nil {
 		d.Abort(ctx)
@@ -503,6 +532,26 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 		if err != nil {
 			d.log.Error("DSN for an MM too large for the peer could not be queued", err, "to", d.notify)
 		}
+	}
+	return nil
+}
+
+// commitReport commits a read report (and the MDN for local recipients).
+func (d *sendDelivery) commitReport(ctx context.Context) error {
+	if d.local != nil {
+		if err := d.local.Commit(ctx); err != nil {
+			d.Abort(ctx)
+			return err
+		}
+		d.local = nil
+	}
+	reports := d.reports
+	d.reports = nil
+	if len(reports) == 0 {
+		return nil
+	}
+	if err := d.t.relay.commitReports(ctx, d.log, reports); err != nil {
+		return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the read report, try again later", err), true)
 	}
 	return nil
 }

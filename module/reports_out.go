@@ -1,0 +1,150 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/foxcpp/maddy/framework/buffer"
+	"github.com/foxcpp/maddy/framework/log"
+	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/state"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
+)
+
+// Reports we originate (TS 23.140 §8.4.2, §8.4.3): an MM4_delivery_report.REQ
+// when an MM a peer sent us reached a subscriber's mailbox or could not,
+// an MM4_read_reply_report.REQ when its reader's mail client sent an MDN.
+// Each goes only to the peer the MM came from, through that peer's
+// send_via queue, prepared with what caused it and committed before its
+// 250; when the peer is asked for a response (ack_request), the report is
+// recorded as a request of ours first, so that its RES is matched and a
+// missing one times out like a forward request's.
+
+// originReport is what a report says about one recipient of an MM.
+type originReport struct {
+	Type       mm4.MessageType // DeliveryReportReq or ReadReplyReportReq
+	MM         state.ReceivedMM
+	RawMsgID   string // the MM's X-Mms-Message-ID as received, when known
+	Recipient  string // the recipient's number (+E164 or short code)
+	MMStatus   mmsmap.MMStatus
+	ReadStatus mmsmap.ReadStatus
+	Text       string
+	// ToUA is X-Mms-Forward-To-Originator-UA: the sender's user agent
+	// asked for the report (not only the originator R/S).
+	ToUA bool
+}
+
+// pendingReport is a report handed to its peer's queue, not committed.
+type pendingReport struct {
+	peer     *Peer
+	delivery module.Delivery
+	req      *state.Request // recorded before the commit when a RES is asked for
+	kind     state.ReportKind
+	what     string // for the log: type, status, recipient
+}
+
+// prepareReport builds the report REQ and hands it to the peer's send_via
+// target uncommitted. It returns nil, nil when the report cannot be
+// addressed (the MM's sender is not a number the peer serves).
+func (r *Relay) prepareReport(ctx context.Context, peer *Peer, o originReport) (*pendingReport, error) {
+	sender, err := mmsmap.ParseAddress(o.MM.Sender)
+	if err == nil {
+		sender, err = r.Plan.NormalizeAddress(sender)
+	}
+	if err != nil || !sender.IsNumber() {
+		return nil, nil
+	}
+	rcptTo := sender.Format(peer.Form, peer.Domains[0])
+	rcpt, err := mmsmap.ParseAddress(o.Recipient)
+	if err != nil {
+		return nil, err
+	}
+	msg := &mm4.Message{
+		Type:             o.Type,
+		Version:          peer.Version,
+		TransactionID:    newID("r", r.Domains[0]),
+		MessageID:        o.MM.MessageID,
+		RawMessageID:     o.RawMsgID,
+		AckRequest:       peer.AckRequest,
+		Sender:           r.SystemAddress,
+		From:             rcpt.Format(peer.Form, r.Domains[0]),
+		To:               []string{rcptTo},
+		Date:             time.Now(),
+		StatusText:       clip(o.Text, 512),
+		RFC822MessageID:  "<" + newID("rep.", r.Domains[0]) + ">",
+		MMStatus:         o.MMStatus,
+		ReadStatus:       o.ReadStatus,
+		OriginatorSystem: "",
+	}
+	if o.Type == mm4.DeliveryReportReq {
+		msg.ForwardToOriginatorUA = o.ToUA
+	}
+	if peer.AckRequest {
+		msg.OriginatorSystem = r.SystemAddress
+	}
+	h, err := msg.Header()
+	if err != nil {
+		return nil, err
+	}
+	out := outgoing{From: r.SystemAddress, To: []string{rcptTo}, Header: h}
+	kind := state.DeliveryReport
+	if o.Type == mm4.ReadReplyReportReq {
+		kind = state.ReadReport
+	}
+	p := &pendingReport{peer: peer, kind: kind, what: o.Type.String() + " " + string(o.MMStatus) + string(o.ReadStatus) + " for " + o.Recipient}
+	if peer.AckRequest {
+		p.req = &state.Request{Peer: peer.Name, TransactionID: msg.TransactionID, MessageID: o.MM.MessageID,
+			MailFrom: r.SystemAddress, Recipients: []state.Recipient{{Number: sender.Value, RcptTo: rcptTo}},
+			SentAt: time.Now(), Deadline: time.Now().Add(r.tracker.timeout), Attempts: 1}
+		if r.tracker.RetryKeepsMessage() {
+			if p.req.Message, err = messageBytes(h, buffer.MemoryBuffer{}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if p.delivery, err = out.prepare(ctx, peer.SendVia); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// commitReports records the reports that ask for a response, then commits
+// them all. A report that cannot be committed is logged: what caused it
+// is done already.
+func (r *Relay) commitReports(ctx context.Context, l log.Logger, reports []*pendingReport) error {
+	var reqs []state.Request
+	for _, p := range reports {
+		if p.req != nil {
+			reqs = append(reqs, *p.req)
+		}
+	}
+	if len(reqs) != 0 {
+		if err := r.state.PutRequests(ctx, reqs); err != nil {
+			abortReports(ctx, reports)
+			return err
+		}
+	}
+	var errs []error
+	for _, p := range reports {
+		if err := p.delivery.Commit(ctx); err != nil {
+			p.delivery.Abort(ctx)
+			errs = append(errs, err)
+			l.Error("MM4 report could not be queued", err, "peer", p.peer.Name, "report", p.what)
+			continue
+		}
+		mm4ReportsSent.WithLabelValues(p.peer.Name, string(p.kind)).Inc()
+		l.Msg("MM4 report queued", "peer", p.peer.Name, "report", p.what)
+	}
+	return errors.Join(errs...)
+}
+
+func abortReports(ctx context.Context, reports []*pendingReport) {
+	for _, p := range reports {
+		p.delivery.Abort(ctx)
+	}
+}
