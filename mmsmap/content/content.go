@@ -174,6 +174,23 @@ var bufferPool = sync.Pool{New: func() any {
 	return &buffers{in: bufio.NewReaderSize(nil, readBufferSize), out: bufio.NewWriterSize(nil, writeBufferSize)}
 }}
 
+// directWriter writes small writes through bw, and long ones (body pieces of a read buffer)
+// straight to w, after what bw holds, instead of copying them into bw.
+type directWriter struct {
+	bw *bufio.Writer
+	w  io.Writer
+}
+
+func (d *directWriter) Write(p []byte) (int, error) {
+	if len(p) < 4096 {
+		return d.bw.Write(p)
+	}
+	if err := d.bw.Flush(); err != nil {
+		return 0, err
+	}
+	return d.w.Write(p)
+}
+
 // walker holds the state of one walk over a message.
 type walker struct {
 	lineReader
@@ -218,7 +235,7 @@ func walk(dir direction, h textproto.Header, r io.Reader, w io.Writer, lim seven
 		bw:         bufs.out,
 		buf:        bufs.copy[:],
 	}
-	sw.out = sw.bw
+	sw.out = &directWriter{bw: sw.bw, w: w}
 	var result textproto.Header
 	top := func(hd *head) error {
 		if len(hd.set) > 0 {

@@ -7,7 +7,9 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/maddy-mms/maddy-mms/mmsmap/internal/msgtest"
 	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
 )
 
@@ -102,4 +105,47 @@ func FuzzForMail(f *testing.F) {
 func FuzzForMMS(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzAdapt(t, toMMS, data) })
+}
+
+// TestFastFillSame compares the two ways of reading bodies on large random messages, whose lines
+// cross the 16 KiB read buffer at every offset: lines beginning with "-", "--b" lookalikes, bare
+// CR and LF, long lines and base64.
+func TestFastFillSame(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"-", "--", "--b", "--b-", "--bb", "--b--", "\r", "\n", "\r\n", "x", "abc ", "QUJD", "=",
+		strings.Repeat("y", 5000), strings.Repeat("z", 20000)}
+	ok := 0
+	for i := range 300 {
+		var b strings.Builder
+		b.WriteString("Content-Type: multipart/related; boundary=b\r\n\r\n--b\r\nContent-Type: image/jpeg\r\n")
+		if i%3 == 0 {
+			b.WriteString("Content-Transfer-Encoding: base64\r\n")
+		}
+		b.WriteString("\r\n")
+		for b.Len() < 40000+rng.IntN(60000) {
+			p := pieces[rng.IntN(len(pieces))]
+			if strings.HasPrefix(p, "--b") && rng.IntN(4) > 0 {
+				p = "-" + p // mostly not a delimiter line
+			}
+			b.WriteString(p)
+		}
+		b.WriteString("\r\n--b\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n\xfe\xff\x00h\r\n--b--\r\n")
+		h, body := msgtest.Split(t, []byte(b.String()))
+		for _, dir := range []direction{toMail, toMMS} {
+			var fast, slow bytes.Buffer
+			fh, fr, ferr := walk(dir, h, bytes.NewReader(body), &fast, sevenbit.Limits{}, false)
+			sh, sr, serr := walk(dir, h, bytes.NewReader(body), &slow, sevenbit.Limits{}, true)
+			if !bytes.Equal(fast.Bytes(), slow.Bytes()) || contentPairs(fh) != contentPairs(sh) || fr != sr ||
+				fmt.Sprint(ferr) != fmt.Sprint(serr) {
+				t.Fatalf("message %d, direction %d: fast %v, %v; line by line %v, %v", i, dir, ferr, fr, serr, sr)
+			}
+			if ferr == nil {
+				ok++
+				checkSevenbit(t, append([]byte(msgtest.Text(t, withContent(h, fh))), fast.Bytes()...))
+			}
+		}
+	}
+	if ok < 200 {
+		t.Errorf("only %d of 600 adapted without error", ok)
+	}
 }

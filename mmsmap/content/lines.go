@@ -295,7 +295,19 @@ func (r *bodyReader) fastFill() bool {
 	if buf[0] == '-' {
 		return false
 	}
-	end := bytes.Index(buf, []byte("\n-")) + 1
+	// The first "-" after a LF; "-" is no base64 character, so a base64 body is one scan.
+	end := 0
+	for off := 1; off < len(buf); {
+		j := bytes.IndexByte(buf[off:], '-')
+		if j < 0 {
+			break
+		}
+		if off += j; buf[off-1] == '\n' {
+			end = off
+			break
+		}
+		off++
+	}
 	if end == 0 {
 		end = bytes.LastIndexByte(buf, '\n') + 1
 	}
