@@ -311,3 +311,39 @@ func TestInternetMail(t *testing.T) {
 		t.Errorf("the mail also reached the MMS peer")
 	}
 }
+
+// TestLocalReports: between local subscribers a delivery report is a DSN
+// (RFC 4356 §2.1.4) and a read receipt is the MDN itself, delivered as mail.
+func TestLocalReports(t *testing.T) {
+	p := newPeer(t)
+	s := newServerWith(t, p.port, func(c string) string {
+		return strings.Replace(c, "entry alice@example.net +15550001111\n", "entry alice@example.net +15550001111 delivery_report\n", 1)
+	})
+	s.start()
+	mustAccept(t, s.submit(submission{auth: aliceAuth, from: "alice@example.net",
+		rcpts: []string{"+15550001111@mms.example.net"}, data: mailFromAlice("local-dr", "+15550001111@mms.example.net")}))
+	mm := s.waitAlice(t, 20*time.Second, "Héllo Bob, local-dr")
+	text := checkReportMail(t, s.waitAlice(t, 20*time.Second, "Action: delivered", "local-dr"), "delivery-status")
+	if !strings.Contains(text, "Final-Recipient: rfc822; +15550001111@mms.example.net") {
+		t.Errorf("the DSN does not name the local recipient:\n%s", text)
+	}
+	if n := len(p.find("local-dr")); n != 0 {
+		t.Errorf("%d messages about a local MM reached the peer", n)
+	}
+
+	// Her own MDN about it goes to her as mail: no peer is involved.
+	m, err := mail.ReadMessage(bytes.NewReader(mm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mdnMsg := "From: alice@example.net\r\nTo: +15550001111@mms.example.net\r\nSubject: Read: local-dr\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=disposition-notification; boundary=\"m\"\r\n\r\n--m\r\n" +
+		"Content-Type: text/plain\r\n\r\nDisplayed.\r\n--m\r\nContent-Type: message/disposition-notification\r\n\r\n" +
+		"Final-Recipient: rfc822;alice@example.net\r\nOriginal-Message-ID: " + m.Header.Get("Message-Id") + "\r\n" +
+		"Disposition: manual-action/MDN-sent-manually; displayed\r\n--m--\r\n"
+	mustAccept(t, s.submit(submission{auth: aliceAuth, from: "", rcpts: []string{"+15550001111@mms.example.net"}, data: mdnMsg}))
+	s.waitAlice(t, 20*time.Second, "Subject: Read: local-dr", "disposition-notification")
+	if n := len(p.find("MM4_read_reply_report.REQ")); n != 0 {
+		t.Errorf("a read report went to the peer for a local MM")
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
@@ -148,6 +150,10 @@ type sendDelivery struct {
 	// send_mdn.go) and reports holds it, or it was dropped.
 	reportOnly bool
 	reports    []*pendingReport
+	// localNumbers are the local recipients; localReport: the sender asked
+	// for a delivery report, which for them is a DSN at once.
+	localNumbers []string
+	localReport  bool
 }
 
 func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -181,7 +187,11 @@ func (d *sendDelivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptO
 					return err
 				}
 			}
-			return d.local.AddRcpt(ctx, a.Format(mmsmap.FormE164, r.Domains[0]), opts)
+			if err := d.local.AddRcpt(ctx, a.Format(mmsmap.FormE164, r.Domains[0]), opts); err != nil {
+				return err
+			}
+			d.localNumbers = append(d.localNumbers, a.Value)
+			return nil
 		}
 	}
 	peer, err := r.Route(ctx, a.Value)
@@ -232,6 +242,9 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if err != nil {
 		return err
 	}
+	d.subject, d.rfc822ID = header.Get("Subject"), header.Get("Message-Id")
+	d.localReport = d.opts.DeliveryReport ||
+		d.opts.MMSFields && strings.EqualFold(strings.TrimSpace(header.Get("X-Mms-Delivery-Report")), "yes")
 	if d.local != nil {
 		if err := d.local.Body(ctx, header, body); err != nil {
 			return err
@@ -240,7 +253,6 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	if len(d.order) == 0 || reportOnly {
 		return nil
 	}
-	d.subject, d.rfc822ID = header.Get("Subject"), header.Get("Message-Id")
 	d.messageID = newID("m", d.t.relay.Domains[0])
 
 	// Peers too small for the MM as submitted are known before any
@@ -505,6 +517,7 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 			return fail(err)
 		}
 		d.local, done = nil, true
+		d.reportLocal(ctx)
 	}
 	for i, q := range d.reqs {
 		if err := q.delivery.Commit(ctx); err != nil {
@@ -534,6 +547,27 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// reportLocal tells the sender, when they asked for delivery reports, that
+// the MM reached the local recipients' mailboxes: between local
+// subscribers the report is a DSN (RFC 4356 §2.1.4, Table 4: Retrieved).
+func (d *sendDelivery) reportLocal(ctx context.Context) {
+	if !d.localReport || len(d.localNumbers) == 0 {
+		return
+	}
+	sent := state.SentMM{NotifyTo: d.notify, RFC822MessageID: d.rfc822ID, Subject: d.subject, DeliveryReport: true}
+	rep := state.Report{Kind: state.DeliveryReport, Status: string(mmsmap.MMStatusRetrieved), At: time.Now()}
+	dsn, err := d.t.relay.tellSender(ctx, sent, rep, nil, d.localNumbers)
+	if err == nil && dsn != nil {
+		if err = dsn.Commit(ctx); err != nil {
+			dsn.Abort(ctx)
+		}
+	}
+	if err != nil {
+		// The MM is delivered; only the report is lost, and logged.
+		d.log.Error("delivery report for local recipients could not be queued", err, "to", d.notify)
+	}
 }
 
 // commitReport commits a read report (and the MDN for local recipients).
