@@ -599,7 +599,8 @@ func (sw *walker) alternative(path string, depth int, mediaType, boundary string
 		}
 		t, _, _ := typeOf(hd.h)
 		switch {
-		case chosen || html != nil && html.spilled:
+		case out == io.Discard || chosen || html != nil && html.spilled:
+			// Inside an alternative being dropped, nothing is held back either.
 			sw.out = io.Discard
 			err = sw.entity(hd, cp, depth+1, part{n: n}, nop)
 		case t == "text/plain":
