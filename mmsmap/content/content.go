@@ -339,7 +339,7 @@ func typeOf(h *textproto.Header) (mediaType string, params map[string]string, wa
 			v += ";" + rest
 		}
 	}
-	mediaType, params, err := mime.ParseMediaType(v)
+	mediaType, params, err := lex.ParseMediaType(v)
 	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 		return "text/plain", nil, false
 	}

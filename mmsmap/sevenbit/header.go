@@ -90,7 +90,7 @@ var addressHeaderFields = []string{"From", "Sender", "Reply-To", "To", "Cc", "Bc
 func sevenBitValue(key, value string) (string, error) {
 	switch {
 	case lex.TokenEqualFold(key, "Content-Type"), lex.TokenEqualFold(key, "Content-Disposition"):
-		mt, params, err := mime.ParseMediaType(value)
+		mt, params, err := lex.ParseMediaType(value)
 		if err != nil {
 			return "", err
 		}

@@ -412,7 +412,7 @@ func (sw *walker) entity(h *textproto.Header, path string, depth int, emit emitF
 	if v, ok := rewriteWAPMultipart(ctValue); ok {
 		fix.contentType, ctValue = v, v
 	}
-	mediaType, params, err := mime.ParseMediaType(ctValue)
+	mediaType, params, err := lex.ParseMediaType(ctValue)
 	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
 		mediaType = "text/plain" // RFC 2045 §5.2: a missing or unreadable Content-Type
 	}

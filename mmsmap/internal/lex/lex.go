@@ -360,3 +360,81 @@ func IsAlnum(c byte) bool { return IsDigit(c) || IsAlpha(c) }
 func IsAtext(c byte) bool {
 	return IsAlnum(c) || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }
+
+// ParseMediaType is mime.ParseMediaType, lenient about what handsets and
+// MMSCs write: a parameter value that is not a token and not quoted
+// (type=application/smil, start=<smil>, name=a b.jpg) is read as if it
+// were quoted, where mime.ParseMediaType would drop every parameter,
+// the boundary included.
+func ParseMediaType(v string) (string, map[string]string, error) {
+	mt, params, err := mime.ParseMediaType(v)
+	if err == nil {
+		return mt, params, nil
+	}
+	fixed, changed := quoteParams(v)
+	if !changed {
+		return mt, params, err
+	}
+	if mt2, params2, err2 := mime.ParseMediaType(fixed); err2 == nil {
+		return mt2, params2, nil
+	}
+	return mt, params, err
+}
+
+// quoteParams quotes the unquoted parameter values of a Content-Type or
+// Content-Disposition value that are printable ASCII but not RFC 2045
+// tokens.
+func quoteParams(v string) (string, bool) {
+	parts := splitParams(v)
+	changed := false
+	for i := 1; i < len(parts); i++ {
+		name, value, ok := strings.Cut(parts[i], "=")
+		value = strings.TrimSpace(value)
+		if !ok || value == "" || value[0] == '"' || isToken(value) || !isPrintableASCII(value) {
+			continue
+		}
+		parts[i] = name + "=" + QuoteString(value)
+		changed = true
+	}
+	return strings.Join(parts, ";"), changed
+}
+
+// splitParams splits at the semicolons outside quoted strings.
+func splitParams(v string) []string {
+	var parts []string
+	start, quoted := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			parts = append(parts, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, v[start:])
+}
+
+// isPrintableASCII reports whether s holds printable ASCII and spaces only
+// (an 8-bit value is left for the caller to refuse: its charset is unknown).
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// isToken reports whether s is an RFC 2045 token.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
+}
