@@ -289,6 +289,7 @@ func TestInternetMail(t *testing.T) {
 	p := newPeer(t)
 	mx := newPeer(t)
 	s := newServerWith(t, p.port, func(c string) string {
+		c = strings.Replace(c, "entry vasp1 12345 mms_fields\n", "entry vasp1 12345 mms_fields reports@vasp.example\n", 1)
 		return strings.Replace(c, "target.remote internet_remote {\n    hostname mms.example.net\n}",
 			fmt.Sprintf("target.smtp internet_remote {\n    targets tcp://127.0.0.1:%d\n    starttls no\n}", mx.port), 1)
 	})
@@ -310,6 +311,19 @@ func TestInternetMail(t *testing.T) {
 	if n := len(p.find("to-the-internet")); n != 0 {
 		t.Errorf("the mail also reached the MMS peer")
 	}
+
+	// A VASP's delivery report reaches its own address on the Internet.
+	mustAccept(t, s.submit(submission{auth: loginAuth{"vasp1", "vasp1-password"}, from: "12345@mms.example.net",
+		rcpts: []string{"+15550002222@mms.example.net"},
+		data:  "From: 12345@mms.example.net\r\nTo: +15550002222@mms.example.net\r\nSubject: vasp-report\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nCode 42\r\n"}))
+	reqMsg, _ := parseREQ(t, p.waitFor(20*time.Second, 1, "MM4_forward.REQ", "vasp-report")[0].data)
+	mustAccept(t, s.send(submission{from: "system-user@mms.peer.example", rcpts: []string{"system-user@mms.example.net"},
+		data: peerReport("MM4_delivery_report.REQ", "vasp-dr-1", reqMsg.MessageID, "+15550002222", "X-Mms-MM-Status-Code: Retrieved")}))
+	dsn := mx.waitFor(30*time.Second, 1, "vasp-report", "Action: delivered")[0]
+	if len(dsn.rcpts) != 1 || dsn.rcpts[0] != "reports@vasp.example" || dsn.from != "" {
+		t.Errorf("DSN envelope %q → %q, want <> → reports@vasp.example", dsn.from, dsn.rcpts)
+	}
+	checkReportMail(t, dsn.data, "delivery-status")
 }
 
 // TestLocalReports: between local subscribers a delivery report is a DSN
