@@ -5,11 +5,14 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/mail"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/maddy-mms/maddy-mms/internal/state"
 )
 
 // Delivery and read reports in all four directions (RFC 4356 §2.1.4, TS
@@ -179,6 +182,24 @@ func TestReports(t *testing.T) {
 		}
 		if d := pythonCheck(t, rep.data)["defects"].([]any); len(d) != 0 {
 			t.Errorf("Python: %v", d)
+		}
+		// The peer's RES to our report is matched like a forward RES.
+		if !m.AckRequest {
+			t.Errorf("the report asks for no RES (ack_request yes):\n%s", rep.data)
+		}
+		res := strings.Join([]string{
+			"X-Mms-3GPP-MMS-Version: 6.10.0",
+			"X-Mms-Message-Type: MM4_delivery_report.RES",
+			"X-Mms-Transaction-ID: " + m.TransactionID,
+			"X-Mms-Message-ID: in-mm-1",
+			"X-Mms-Request-Status-Code: Ok",
+			"From: system-user@mms.peer.example",
+			"To: system-user@mms.example.net",
+		}, "\r\n") + "\r\n\r\n"
+		mustAccept(t, s.send(submission{from: "system-user@mms.peer.example", rcpts: []string{"system-user@mms.example.net"}, data: res}))
+		st := s.stateOf(t)
+		if r, ok, err := st.GetRequest(context.Background(), "demo", m.TransactionID); err != nil || !ok || r.State != state.Acknowledged {
+			t.Errorf("our delivery report after its RES: %+v %v %v, want acknowledged", r, ok, err)
 		}
 
 		// alice's mailbox shows Disposition-Notification-To: her client answers.
