@@ -121,6 +121,15 @@ func TestReports(t *testing.T) {
 				t.Errorf("the DSN lacks %q:\n%s", want, text)
 			}
 		}
+		// The same report again, under a new transaction ID (hubs do):
+		// answered, the sender not told twice.
+		mustAccept(t, s.send(submission{from: "system-user@mms.peer.example", rcpts: []string{"system-user@mms.example.net"},
+			data: peerReport("MM4_delivery_report.REQ", "dr-1-again", id, "+15550002222", "X-Mms-MM-Status-Code: Retrieved")}))
+		p.waitFor(20*time.Second, 1, "MM4_delivery_report.RES", "dr-1-again")
+		time.Sleep(time.Second)
+		if n := len(s.aliceMessages("dr-retrieved")); n != 1 {
+			t.Errorf("alice has %d DSNs about one delivery, want 1", n)
+		}
 	})
 
 	t.Run("peer delivery report Expired becomes a DSN failed", func(t *testing.T) {

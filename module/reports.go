@@ -5,6 +5,7 @@ package module
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/foxcpp/maddy/framework/module"
@@ -51,8 +52,11 @@ func (k *reportKind) match(ctx context.Context, d *delivery, msg *mm4.Message, s
 	if err != nil {
 		return "", "", d.temporary("Cannot process the MM4 report now, try again later", err)
 	}
-	if ok {
-		if k.tell, err = d.t.relay.tellSender(ctx, sent, rep, d.peer, numbers); err != nil {
+	if fresh := newsIn(sent, rep, numbers); ok && len(fresh) != 0 {
+		// Told once per recipient and status: a peer that sends the same
+		// report again under a new transaction ID does not tell the
+		// sender twice.
+		if k.tell, err = d.t.relay.tellSender(ctx, sent, rep, d.peer, fresh); err != nil {
 			return "", "", d.temporary("Cannot process the MM4 report now, try again later", err)
 		}
 	}
@@ -87,6 +91,27 @@ func (k *reportKind) abort(ctx context.Context, _ *delivery) {
 		k.tell.Abort(ctx)
 		k.tell = nil
 	}
+}
+
+// newsIn returns the numbers whose recorded report of rep's kind is not
+// rep's status already.
+func newsIn(sent state.SentMM, rep state.Report, numbers []string) []string {
+	var out []string
+	for _, n := range numbers {
+		known := ""
+		for _, rc := range sent.Recipients {
+			if rc.Number == n {
+				known = rc.Delivery
+				if rep.Kind == state.ReadReport {
+					known = rc.Read
+				}
+			}
+		}
+		if !strings.EqualFold(known, rep.Status) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // numbersIn returns the numbers among address-list values, normalised.
