@@ -244,6 +244,13 @@ func TestReports(t *testing.T) {
 		}, "\r\n")
 		mustAccept(t, s.submit(submission{auth: aliceAuth, from: "", rcpts: []string{dnt.Address}, data: mdnMsg}))
 		got = p.waitFor(20*time.Second, 1, "MM4_read_reply_report.REQ", "in-mm-1")
+		// Her client sends it again (a lost 250): the peer gets no
+		// second read report.
+		mustAccept(t, s.submit(submission{auth: aliceAuth, from: "", rcpts: []string{dnt.Address}, data: mdnMsg}))
+		time.Sleep(time.Second)
+		if n := len(p.find("MM4_read_reply_report.REQ", "in-mm-1")); n != 1 {
+			t.Errorf("the same MDN twice made %d read reports", n)
+		}
 		m, _ = parseREQ(t, got[0].data)
 		if m.ReadStatus != "Read" || m.MessageID != "in-mm-1" || !strings.Contains(m.From, "+15550001111") {
 			t.Errorf("read report: status %q, message ID %q, From %q:\n%s", m.ReadStatus, m.MessageID, m.From, got[0].data)

@@ -92,7 +92,7 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 	}
 	defer mailBody.Remove()
 	body = mailBody
-	if strings.EqualFold(msg.SenderVisibility, "Hide") {
+	if senderHidden(h) {
 		// The envelope sender would show as Return-Path in the mailbox.
 		if err := d.restartNext(ctx, ""); err != nil {
 			return "", "", err
@@ -168,6 +168,15 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 }
 
 func (k *forwardReq) commit(ctx context.Context, d *delivery) error {
+	if len(k.reports) != 0 {
+		// Recorded before the MM is in the mailboxes, while a failure
+		// can still make the peer send it again.
+		kept, err := d.t.relay.recordReports(ctx, d.log, k.reports)
+		k.reports = kept
+		if err != nil {
+			return d.temporary("Cannot record the MM4 delivery report now, try again later", err)
+		}
+	}
 	if len(k.delivered) != 0 {
 		if err := d.commitNext(ctx); err != nil {
 			abortReports(ctx, k.reports)
@@ -263,4 +272,15 @@ func expiryTime(e mm4.Expiry, now time.Time) time.Time {
 		return now.Add(e.Relative)
 	}
 	return time.Time{}
+}
+
+// senderHidden reports whether any X-Mms-Sender-Visibility field of the MM
+// says Hide, as mm3.ToInternetMail decides it.
+func senderHidden(h textproto.Header) bool {
+	for f := h.FieldsByKey("X-Mms-Sender-Visibility"); f.Next(); {
+		if strings.EqualFold(strings.TrimSpace(f.Value()), "hide") {
+			return true
+		}
+	}
+	return false
 }

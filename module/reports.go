@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap"
@@ -57,7 +58,13 @@ func (k *reportKind) match(ctx context.Context, d *delivery, msg *mm4.Message, s
 		// report again under a new transaction ID does not tell the
 		// sender twice.
 		if k.tell, err = d.t.relay.tellSender(ctx, sent, rep, d.peer, fresh); err != nil {
-			return "", "", d.temporary("Cannot process the MM4 report now, try again later", err)
+			if exterrors.IsTemporaryOrUnspec(err) {
+				return "", "", d.temporary("Cannot process the MM4 report now, try again later", err)
+			}
+			// Refused for good (dsn_via has no route to the sender's
+			// address): the report is still recorded and answered.
+			d.log.Error("the report cannot be told to the sender", err, "to", sent.NotifyTo, "message_id", msg.MessageID)
+			k.tell = nil
 		}
 	}
 	d.log.Msg("MM4 report received", "message_id", msg.MessageID, "rcpts", numbers, "report_status", status, "report_text", text)

@@ -5,7 +5,10 @@ package module
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/foxcpp/maddy/framework/buffer"
@@ -67,7 +70,7 @@ func (r *Relay) prepareReport(ctx context.Context, peer *Peer, o originReport) (
 	msg := &mm4.Message{
 		Type:             o.Type,
 		Version:          peer.Version,
-		TransactionID:    newID("r", r.Domains[0]),
+		TransactionID:    reportTransactionID(peer, o, r.Domains[0]),
 		MessageID:        o.MM.MessageID,
 		RawMessageID:     o.RawMsgID,
 		AckRequest:       peer.AckRequest,
@@ -113,34 +116,58 @@ func (r *Relay) prepareReport(ctx context.Context, peer *Peer, o originReport) (
 	return p, nil
 }
 
-// commitReports records the reports that ask for a response, then commits
-// them all. A report that cannot be committed is logged: what caused it
-// is done already.
-func (r *Relay) commitReports(ctx context.Context, l log.Logger, reports []*pendingReport) error {
-	var reqs []state.Request
-	for _, p := range reports {
-		if p.req != nil {
-			reqs = append(reqs, *p.req)
+// recordReports records the reports that ask for a response as requests
+// of ours, before anything they are about is committed (a RES may come
+// back within milliseconds). A report recorded already (the same report
+// made again: a re-sent MDN, a REQ processed again after a crash) is not
+// sent again: it is aborted and left out of the result. Any other failure
+// aborts them all.
+func (r *Relay) recordReports(ctx context.Context, l log.Logger, reports []*pendingReport) ([]*pendingReport, error) {
+	kept := reports[:0:0]
+	for i, p := range reports {
+		if p.req == nil {
+			kept = append(kept, p)
+			continue
 		}
-	}
-	if len(reqs) != 0 {
-		if err := r.state.PutRequests(ctx, reqs); err != nil {
-			abortReports(ctx, reports)
-			return err
+		err := r.state.PutRequests(ctx, []state.Request{*p.req})
+		if errors.Is(err, state.ErrDuplicate) {
+			l.Msg("MM4 report made again: sent already, not sent twice", "peer", p.peer.Name, "report", p.what,
+				"transaction_id", p.req.TransactionID)
+			p.delivery.Abort(ctx)
+			continue
 		}
+		if err != nil {
+			abortReports(ctx, kept)
+			abortReports(ctx, reports[i:])
+			return nil, err
+		}
+		kept = append(kept, p)
 	}
-	var errs []error
+	return kept, nil
+}
+
+// commitReports commits recorded reports. A report that cannot be
+// committed is logged: what caused it is done already, and a report that
+// asks for a response times out like a request of ours.
+func (r *Relay) commitReports(ctx context.Context, l log.Logger, reports []*pendingReport) {
 	for _, p := range reports {
 		if err := p.delivery.Commit(ctx); err != nil {
 			p.delivery.Abort(ctx)
-			errs = append(errs, err)
 			l.Error("MM4 report could not be queued", err, "peer", p.peer.Name, "report", p.what)
 			continue
 		}
 		mm4ReportsSent.WithLabelValues(p.peer.Name, string(p.kind)).Inc()
 		l.Msg("MM4 report queued", "peer", p.peer.Name, "report", p.what)
 	}
-	return errors.Join(errs...)
+}
+
+// reportTransactionID is the X-Mms-Transaction-ID of a report: the same
+// whenever the same report is made again (TS 23.140 §8.4.5 lets the peer
+// drop what it has seen), different for another status.
+func reportTransactionID(peer *Peer, o originReport, domain string) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{peer.Name, o.MM.MessageID, o.Recipient, o.Type.String(),
+		string(o.MMStatus), string(o.ReadStatus)}, "\x00")))
+	return "r" + hex.EncodeToString(sum[:12]) + "@" + domain
 }
 
 func abortReports(ctx context.Context, reports []*pendingReport) {

@@ -11,6 +11,7 @@ import (
 	"github.com/foxcpp/maddy/framework/buffer"
 	"github.com/foxcpp/maddy/framework/exterrors"
 	"github.com/maddy-mms/maddy-mms/internal/mdn"
+	"github.com/maddy-mms/maddy-mms/internal/state"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 )
@@ -40,14 +41,22 @@ func (d *sendDelivery) readReport(ctx context.Context, header textproto.Header, 
 		return false, nil // not one we can tie to an MM: mail
 	}
 	r := d.t.relay
-	mm, ok, err := r.state.ReceivedByRFC822ID(ctx, strings.TrimSpace(n.OriginalMessageID))
+	list, err := r.state.ReceivedByRFC822ID(ctx, strings.TrimSpace(n.OriginalMessageID))
 	if err != nil {
 		return false, exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot look up the MMS this notification is about, try again later", err), true)
 	}
-	if !ok || !contains(mm.Recipients, d.sender.Value) {
-		return false, nil
+	// The MM one of the account's numbers received from a configured
+	// peer: the reader is that number (MAIL FROM <> names only the first).
+	var mm state.ReceivedMM
+	var peer *Peer
+	reader := ""
+	for _, m := range list {
+		for _, n := range d.accountNumbers {
+			if p := r.Peer(m.Peer); p != nil && contains(m.Recipients, n.Value) && peer == nil {
+				mm, peer, reader = m, p, n.Value
+			}
+		}
 	}
-	peer := r.Peer(mm.Peer)
 	if peer == nil {
 		return false, nil
 	}
@@ -63,7 +72,7 @@ func (d *sendDelivery) readReport(ctx context.Context, header textproto.Header, 
 		d.reportOnly = true
 		return true, nil
 	}
-	p, err := r.prepareReport(ctx, peer, originReport{Type: mm4.ReadReplyReportReq, MM: mm, Recipient: d.sender.Value,
+	p, err := r.prepareReport(ctx, peer, originReport{Type: mm4.ReadReplyReportReq, MM: mm, Recipient: reader,
 		ReadStatus: status})
 	if err != nil {
 		return false, d.temporary(err)

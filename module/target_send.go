@@ -104,7 +104,7 @@ func (t *sendTarget) Start(ctx context.Context, meta *module.MsgMetadata, mailFr
 	if err != nil {
 		d.log.Msg("no address of the submitting account to send DSNs to", "reason", err.Error())
 	}
-	d.notify, d.opts = acc.Notify, acc.Options
+	d.notify, d.opts, d.accountNumbers = acc.Notify, acc.Options, acc.Numbers
 	return d, nil
 }
 
@@ -134,6 +134,8 @@ type sendDelivery struct {
 	sender   mmsmap.Address
 	notify   string // where DSNs about this MM go ("" for nobody)
 	opts     senderOptions
+	// accountNumbers are the numbers the account may send as.
+	accountNumbers []mmsmap.Address
 
 	local          module.Delivery
 	groups         map[*Peer]*peerGroup
@@ -572,6 +574,14 @@ func (d *sendDelivery) reportLocal(ctx context.Context) {
 
 // commitReport commits a read report (and the MDN for local recipients).
 func (d *sendDelivery) commitReport(ctx context.Context) error {
+	if len(d.reports) != 0 {
+		kept, err := d.t.relay.recordReports(ctx, d.log, d.reports)
+		d.reports = kept
+		if err != nil {
+			d.Abort(ctx)
+			return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot record the read report, try again later", err), true)
+		}
+	}
 	if d.local != nil {
 		if err := d.local.Commit(ctx); err != nil {
 			d.Abort(ctx)
@@ -584,9 +594,7 @@ func (d *sendDelivery) commitReport(ctx context.Context) error {
 	if len(reports) == 0 {
 		return nil
 	}
-	if err := d.t.relay.commitReports(ctx, d.log, reports); err != nil {
-		return exterrors.WithTemporary(d.err(451, exterrors.EnhancedCode{4, 3, 0}, "Cannot queue the read report, try again later", err), true)
-	}
+	d.t.relay.commitReports(ctx, d.log, reports)
 	return nil
 }
 

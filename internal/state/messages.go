@@ -41,8 +41,8 @@ const (
 			delivery_report, read_reply, received_at, expires_at, rfc822_message_id
 		FROM mms_received WHERE peer = $1 AND message_id = $2 ORDER BY received_at, transaction_id`
 
-	qReceivedByRFC822 = `SELECT peer, message_id FROM mms_received WHERE rfc822_message_id = $1
-		ORDER BY received_at DESC LIMIT 1`
+	qReceivedByRFC822 = `SELECT DISTINCT peer, message_id FROM mms_received WHERE rfc822_message_id = $1
+		LIMIT 20`
 )
 
 func (d *db) PutSent(ctx context.Context, m SentMM, reqs []Request) error {
@@ -221,21 +221,43 @@ func (d *db) Received(ctx context.Context, peer, messageID string) (ReceivedMM, 
 	return m, found, nil
 }
 
-// ReceivedByRFC822ID finds the MM that was delivered with this RFC 5322
-// Message-ID (the latest, should two peers have used one).
-func (d *db) ReceivedByRFC822ID(ctx context.Context, id string) (ReceivedMM, bool, error) {
+// ReceivedByRFC822ID finds the MMs that were delivered with this RFC 5322
+// Message-ID: usually one, but two peers may relay the same Internet mail
+// (at most 20 are returned).
+func (d *db) ReceivedByRFC822ID(ctx context.Context, id string) ([]ReceivedMM, error) {
 	if id == "" {
-		return ReceivedMM{}, false, nil
+		return nil, nil
 	}
-	var peer, messageID string
-	err := d.queryRow(ctx, nil, qReceivedByRFC822, id).Scan(&peer, &messageID)
-	if err == sql.ErrNoRows {
-		return ReceivedMM{}, false, nil
-	}
+	rows, err := d.query(ctx, nil, qReceivedByRFC822, id)
 	if err != nil {
-		return ReceivedMM{}, false, fmt.Errorf("state: received as %s: %w", id, err)
+		return nil, fmt.Errorf("state: received as %s: %w", id, err)
 	}
-	return d.Received(ctx, peer, messageID)
+	type key struct{ peer, messageID string }
+	var keys []key
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.peer, &k.messageID); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("state: received as %s: %w", id, err)
+		}
+		keys = append(keys, k)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("state: received as %s: %w", id, err)
+	}
+	var out []ReceivedMM
+	for _, k := range keys {
+		m, ok, err := d.Received(ctx, k.peer, k.messageID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 func containsString(list []string, s string) bool {

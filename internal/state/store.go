@@ -351,9 +351,9 @@ type Messages interface {
 	// Received returns the MM peer sent with this X-Mms-Message-ID.
 	Received(ctx context.Context, peer, messageID string) (ReceivedMM, bool, error)
 
-	// ReceivedByRFC822ID returns the MM delivered with this RFC 5322
-	// Message-ID (angle brackets included).
-	ReceivedByRFC822ID(ctx context.Context, id string) (ReceivedMM, bool, error)
+	// ReceivedByRFC822ID returns the MMs delivered with this RFC 5322
+	// Message-ID (angle brackets included): a reader's MDN names it.
+	ReceivedByRFC822ID(ctx context.Context, id string) ([]ReceivedMM, error)
 }
 
 var (

@@ -298,14 +298,23 @@ var behaviours = []struct {
 			t.Errorf("Received = %+v %v %v, want %+v", got, ok, err, m)
 		}
 		// A reader's MDN names the Message-ID it was delivered with.
-		got, ok, err = s.ReceivedByRFC822ID(ctx, "<mail-1@peer.example>")
-		if err != nil || !ok || !reflect.DeepEqual(got, m) {
-			t.Errorf("ReceivedByRFC822ID = %+v %v %v, want %+v", got, ok, err, m)
+		list, err := s.ReceivedByRFC822ID(ctx, "<mail-1@peer.example>")
+		if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0], m) {
+			t.Errorf("ReceivedByRFC822ID = %+v %v, want %+v", list, err, m)
 		}
 		for _, id := range []string{"", "<other@peer.example>"} {
-			if _, ok, err := s.ReceivedByRFC822ID(ctx, id); ok || err != nil {
-				t.Errorf("ReceivedByRFC822ID(%q) = %v %v", id, ok, err)
+			if list, err := s.ReceivedByRFC822ID(ctx, id); len(list) != 0 || err != nil {
+				t.Errorf("ReceivedByRFC822ID(%q) = %v %v", id, list, err)
 			}
+		}
+		// The same Internet mail relayed by another peer to someone else:
+		// both are found, so the reader's MDN finds the reader's MM.
+		claim(t, s, "other", "tx-o")
+		m2 := m
+		m2.Peer, m2.TransactionID, m2.MessageID, m2.Recipients = "other", "tx-o", "mm-o", []string{"+15550002222"}
+		finish(t, s, Finish{Peer: "other", TransactionID: "tx-o", Status: "Ok", Received: &m2})
+		if list, err := s.ReceivedByRFC822ID(ctx, "<mail-1@peer.example>"); err != nil || len(list) != 2 {
+			t.Errorf("ReceivedByRFC822ID after a second peer = %+v %v, want both", list, err)
 		}
 		if _, ok, _ := s.Received(ctx, "other", "mm-1"); ok {
 			t.Errorf("another peer's MM found")
