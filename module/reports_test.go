@@ -21,7 +21,9 @@ import (
 
 type failingPuts struct{ state.Store }
 
-func (failingPuts) PutRequests(context.Context, []state.Request) error { return errors.New("database is locked") }
+func (failingPuts) PutRequests(context.Context, []state.Request) error {
+	return errors.New("database is locked")
+}
 
 func withDeliveryReport(h string) string {
 	return strings.Replace(h, "X-Mms-Ack-Request: Yes", "X-Mms-Ack-Request: Yes\nX-Mms-Delivery-Report: Yes", 1)
