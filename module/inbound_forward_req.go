@@ -51,7 +51,7 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		mm4Unserved.WithLabelValues(d.peer.Name).Add(float64(len(missing)))
 	}
 	if len(d.numbers) == 0 {
-		if err := k.report(ctx, d, msg, nil, missing); err != nil {
+		if err := k.report(ctx, d, msg, nil, mmsmap.MMStatusRetrieved, "", missing); err != nil {
 			return "", "", err
 		}
 		return statusUnserved, "Not delivered: " + describeUnserved(missing), nil
@@ -71,8 +71,13 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		ReceivedFrom: d.peer.Domains[0], ReceivedBy: r.hostname, ReceivedID: msg.TransactionID})
 	var refusal *mm3.Refusal
 	if errors.As(err, &refusal) {
-		// RFC 4356: Sensitivity personal/private, a mail loop.
+		// RFC 4356: Sensitivity personal/private, a mail loop. A
+		// delivery report, when asked for, says Rejected (also to a peer
+		// that asked for no RES).
 		d.log.Msg("MM refused by the MMS/mail mapping: answered Error-content-not-accepted", "reason", err.Error())
+		if err := k.report(ctx, d, msg, d.numbers, mmsmap.MMStatusRejected, clip(refusal.Reason, 256), missing); err != nil {
+			return "", "", err
+		}
 		return mmsmap.StatusErrorContentNotAccepted, clip(refusal.Reason, 512), nil
 	}
 	if err != nil {
@@ -137,7 +142,7 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		RFC822MessageID: strings.TrimSpace(mailHdr.Get("Message-Id")),
 	}
 
-	if err := k.report(ctx, d, msg, k.delivered, missing); err != nil {
+	if err := k.report(ctx, d, msg, k.delivered, mmsmap.MMStatusRetrieved, "", missing); err != nil {
 		d.abortNext(ctx)
 		return "", "", err
 	}
@@ -195,12 +200,13 @@ func (k *forwardReq) commit(ctx context.Context, d *delivery) error {
 }
 
 // report prepares the delivery reports an MM asked for (X-Mms-Delivery-Report
-// or X-Mms-Originator-R/S-Delivery-Report: Yes, TS 23.140 §8.4.2): Retrieved
-// for each recipient whose mailbox took it (an MM in a mailbox is as
+// or X-Mms-Originator-R/S-Delivery-Report: Yes, TS 23.140 §8.4.2): status
+// (Retrieved; Rejected when RFC 4356 refuses the MM) for each recipient
+// whose mailbox took it (an MM in a mailbox is as
 // retrieved as it gets: RFC 4356 §2.1.5 lets a gateway call it delivered
 // once it is handed on), Unrecognised for each number in our domains that we
 // do not serve. They go to the peer the MM came from only.
-func (k *forwardReq) report(ctx context.Context, d *delivery, msg *mm4.Message, delivered []string, missing []unserved) error {
+func (k *forwardReq) report(ctx context.Context, d *delivery, msg *mm4.Message, delivered []string, status mmsmap.MMStatus, text string, missing []unserved) error {
 	if !msg.DeliveryReport && !msg.OriginatorRSDeliveryReport {
 		return nil
 	}
@@ -222,7 +228,7 @@ func (k *forwardReq) report(ctx context.Context, d *delivery, msg *mm4.Message, 
 		return nil
 	}
 	for _, n := range delivered {
-		if err := add(n, mmsmap.MMStatusRetrieved, ""); err != nil {
+		if err := add(n, status, text); err != nil {
 			return err
 		}
 	}

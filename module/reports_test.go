@@ -129,7 +129,25 @@ func TestReportWithUnroutableDSNIsAnswered(t *testing.T) {
 	if _, err := f.run(t, "127.0.0.1", rep, "system-user@mms.example.net"); err != nil {
 		t.Fatalf("err = %v, want the report answered", err)
 	}
-	if n := committedWith(f.out, "X-Mms-Request-Status-Code: Ok"); n != 1 {
+	if n := committedWith(f.out, "Code: Ok\n"); n != 1 {
 		t.Errorf("%d RES Ok queued, want 1", n)
+	}
+}
+
+// An MM RFC 4356 refuses (Sensitivity: private) that asked for a delivery
+// report gets a Rejected one, even from a peer that asked for no RES.
+func TestRefusedMMReportedRejected(t *testing.T) {
+	f := newDeliverFixture(t)
+	hdr := strings.Replace(withDeliveryReport(testREQ), "X-Mms-Ack-Request: Yes", "X-Mms-Ack-Request: No\nSensitivity: Private", 1)
+	if stage, err := f.run(t, "127.0.0.1", hdr, "+15550001111@mms.example.net"); err != nil {
+		t.Fatalf("%s: %v", stage, err)
+	}
+	for _, d := range f.local.deliveries {
+		if d.committed {
+			t.Errorf("a private MM was delivered")
+		}
+	}
+	if n := committedWith(f.out, ": Rejected\n"); n != 1 {
+		t.Errorf("%d Rejected delivery reports, want 1", n)
 	}
 }
