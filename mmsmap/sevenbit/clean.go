@@ -31,7 +31,8 @@ func Clean(h textproto.Header, r io.Reader) (bool, error) {
 	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "vnd.wap.multipart") {
 		return false, nil
 	}
-	const carry = 16 // longest needle minus one
+	const carry = 17 // longest needle minus one, and the octet before it
+	dropped := false // the window no longer starts at the start of the body
 	buf := make([]byte, carry+32*1024)
 	kept, lineLen := 0, 0
 	for {
@@ -55,12 +56,13 @@ func Clean(h textproto.Header, r io.Reader) (bool, error) {
 		}
 		window := buf[:kept+n]
 		for _, needle := range cleanNeedles {
-			if bytes.Contains(window, needle) {
+			if containsWord(window, needle, !dropped) {
 				return false, nil
 			}
 		}
 		if len(window) > carry {
 			kept = copy(buf, window[len(window)-carry:])
+			dropped = true
 		} else {
 			kept = len(window)
 		}
@@ -71,4 +73,33 @@ func Clean(h textproto.Header, r io.Reader) (bool, error) {
 			return false, err
 		}
 	}
+}
+
+// containsWord reports whether needle occurs in window where it does not
+// continue a run of base64 characters: "8bit" and "binary" turn up in
+// random base64 (about once in 2×10⁶ positions, so in most megabytes of
+// media), and a needle found there would send a clean MM through both
+// passes of Convert for nothing. The labels it looks for follow a space,
+// a colon, a quote or a line end, never a letter or digit.
+func containsWord(window, needle []byte, atStart bool) bool {
+	if bytes.IndexByte(needle, '.') >= 0 {
+		// No base64 has a dot: "application/vnd.wap.multipart…" counts
+		// after its "/".
+		return bytes.Contains(window, needle)
+	}
+	for off := 0; ; {
+		i := bytes.Index(window[off:], needle)
+		if i < 0 {
+			return false
+		}
+		at := off + i
+		if at == 0 && atStart || at > 0 && !isBase64Char(window[at-1]) {
+			return true
+		}
+		off = at + 1
+	}
+}
+
+func isBase64Char(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/'
 }

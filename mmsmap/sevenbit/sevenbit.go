@@ -7,7 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"hash/crc64"
+	"hash/crc32"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -328,13 +328,15 @@ type walker struct {
 	filler []byte // for a preamble or epilogue
 }
 
-// inputSum identifies what a pass read: its length and CRC-64.
+// inputSum identifies what a pass read: its length and CRC-32C (the
+// Castagnoli polynomial, which hash/crc32 computes with the CPU's CRC
+// instructions: a CRC-64 took a sixth of a conversion's time).
 type inputSum struct {
 	n   int64
-	crc uint64
+	crc uint32
 }
 
-var crcTable = crc64.MakeTable(crc64.ECMA)
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 // summingReader reads from r and sums what it reads.
 type summingReader struct {
@@ -345,7 +347,7 @@ type summingReader struct {
 func (s *summingReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	s.sum.n += int64(n)
-	s.sum.crc = crc64.Update(s.sum.crc, crcTable, p[:n])
+	s.sum.crc = crc32.Update(s.sum.crc, crcTable, p[:n])
 	return n, err
 }
 
