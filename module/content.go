@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/foxcpp/maddy/framework/buffer"
@@ -35,11 +36,16 @@ func (r *Relay) adapt(fn adaptFunc, h textproto.Header, body buffer.Buffer) (tex
 	}
 	defer rd.Close()
 	var out io.Writer
-	var mem bytes.Buffer
+	var mem *bytes.Buffer
 	var f *os.File
 	var fw *countingWriter
 	if body.Len() < inMemoryConversion {
-		out = &mem
+		// Sized once for the body and what base64 may add; most bodies
+		// need no change, and then the buffer goes back to the pool.
+		mem = adaptBuffers.Get().(*bytes.Buffer)
+		mem.Reset()
+		mem.Grow(body.Len() + body.Len()/3 + 4096)
+		out = mem
 	} else {
 		dir := filepath.Join(config.StateDirectory, "buffer")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -63,6 +69,9 @@ func (r *Relay) adapt(fn adaptFunc, h textproto.Header, body buffer.Buffer) (tex
 			os.Remove(f.Name())
 		}
 	}
+	if mem != nil && (err != nil || !res.Changed) {
+		adaptBuffers.Put(mem)
+	}
 	if err != nil {
 		return h, nil, err
 	}
@@ -75,6 +84,9 @@ func (r *Relay) adapt(fn adaptFunc, h textproto.Header, body buffer.Buffer) (tex
 	}
 	return nh, buffer.MemoryBuffer{Slice: mem.Bytes()}, nil
 }
+
+// adaptBuffers are the in-memory outputs of adapt that were not used.
+var adaptBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // replaceContentFields returns h with its Content-* fields replaced by
 // those of ch, written where h had its first one (else at the end). Fields
