@@ -313,7 +313,17 @@ func appendContentType(dst []byte, ct ContentType) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range ct.Params {
+	if v, err = appendParams(v, ct.Params); err != nil {
+		return nil, err
+	}
+	return withLength(dst, v), nil
+}
+
+// appendParams appends Parameters (WSP §8.4.2.4): a well-known code or a Token-text name, then
+// the value.
+func appendParams(v []byte, params []Param) ([]byte, error) {
+	var err error
+	for _, p := range params {
 		switch {
 		case p.Code == 0x80:
 			return nil, errors.New("mm1: the Q parameter is not supported")
@@ -330,5 +340,72 @@ func appendContentType(dst []byte, ct ContentType) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return withLength(dst, v), nil
+	return v, nil
+}
+
+// ContentDisposition is the value of a multipart entry's Content-Disposition (WSP §8.4.2.53):
+// Value-length, a disposition ("form-data", "attachment", "inline" as their WSP tokens
+// 0x80–0x82, or Token-text) and parameters, usually a filename.
+type ContentDisposition struct {
+	Disposition string
+	Params      []Param
+}
+
+func (ContentDisposition) isValue() {}
+
+var dispositions = [...]string{"form-data", "attachment", "inline"}
+
+var dispositionCodec = &codec{
+	dec: func(b []byte) (Value, error) {
+		v, err := lengthBody(b)
+		if err != nil || len(v) == 0 {
+			return nil, errBadValue
+		}
+		var d ContentDisposition
+		n := 1
+		switch c := v[0]; {
+		case c >= 0x80:
+			if int(c&0x7F) >= len(dispositions) {
+				return nil, errBadValue
+			}
+			d.Disposition = dispositions[c&0x7F]
+		case c < 0x20:
+			return nil, errBadValue
+		default:
+			if d.Disposition, n, err = readTokenText(v); err != nil {
+				return nil, err
+			}
+		}
+		for v = v[n:]; len(v) > 0; {
+			p, k, err := readParam(v)
+			if err != nil {
+				return nil, err
+			}
+			d.Params = append(d.Params, p)
+			v = v[k:]
+		}
+		return d, nil
+	},
+	enc: func(dst []byte, v Value) ([]byte, error) {
+		d, ok := v.(ContentDisposition)
+		if !ok {
+			return nil, errType
+		}
+		var body []byte
+		var err error
+		for i, s := range dispositions {
+			if s == d.Disposition {
+				body = []byte{byte(i) | 0x80}
+			}
+		}
+		if body == nil {
+			if body, err = appendTokenText(nil, d.Disposition); err != nil {
+				return nil, err
+			}
+		}
+		if body, err = appendParams(body, d.Params); err != nil {
+			return nil, err
+		}
+		return withLength(dst, body), nil
+	},
 }

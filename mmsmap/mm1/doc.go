@@ -28,6 +28,5 @@
 // same values back.
 //
 // Not decoded (kept Raw): the MMBox fields Content, Additional-headers and
-// X-Mms-Element-Descriptor, the Q parameter, Content-Disposition of multipart entries, and
-// WSP header code-page shifts.
+// X-Mms-Element-Descriptor, and the Q parameter. WSP header code-page shifts are refused.
 package mm1

@@ -247,10 +247,9 @@ var fields = [...]field{
 var partFields = map[byte]field{
 	0x0E: {"Content-Location", textCodec, nil},
 	0x40: {"Content-ID", quotedCodec, nil},
-	// Content-Disposition (WSP 1.1–1.3 0x2E, 1.4 0x45): Value-length Disposition *(Parameter),
-	// kept Raw.
-	0x2E: {"Content-Disposition", rawCodec, nil},
-	0x45: {"Content-Disposition", rawCodec, nil},
+	// Content-Disposition: 0x2E in WSP 1.1–1.3, 0x45 in WSP 1.4.
+	0x2E: {"Content-Disposition", dispositionCodec, nil},
+	0x45: {"Content-Disposition", dispositionCodec, nil},
 }
 
 // lookup returns the row for a PDU header code (high bit set); unknown codes get a raw row.

@@ -245,3 +245,17 @@ func TestDecodeErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPartContentDisposition(t *testing.T) {
+	// As an iPhone sends it: attachment; filename=IMG_6807.jpg.
+	wire := append([]byte{0x0F, 0x81, 0x86}, "IMG_6807.jpg\x00"...)
+	v := decodeValue(lookupPart(0xAE).codec, wire)
+	want := ContentDisposition{Disposition: "attachment", Params: []Param{{Code: 0x86, Name: "filename", Value: Text("IMG_6807.jpg")}}}
+	if !reflect.DeepEqual(v, want) {
+		t.Fatalf("got %#v", v)
+	}
+	got, err := encodeValue(nil, lookupPart(0xAE).codec, v)
+	if err != nil || !bytes.Equal(got, wire) {
+		t.Fatalf("encode = % x, %v", got, err)
+	}
+}

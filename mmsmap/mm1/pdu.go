@@ -32,7 +32,7 @@ type Header struct {
 // Part is one entry of a WSP multipart body (WSP §8.5.3).
 type Part struct {
 	ContentType ContentType
-	Headers     []Header // Content-ID (0xC0), Content-Location (0x8E), others raw or by name
+	Headers     []Header // Content-ID (0xC0), Content-Location (0x8E), Content-Disposition (0xAE, 0xC5); others Raw, or by name
 	Data        []byte
 }
 
