@@ -27,6 +27,6 @@
 // last, as the layout rule of OMA-MMS-ENC §7 requires. Decoding what Encode wrote gives the
 // same values back.
 //
-// Not decoded (kept Raw): the MMBox fields Content, Additional-headers and
-// X-Mms-Element-Descriptor, and the Q parameter. WSP header code-page shifts are refused.
+// Not decoded (kept Raw): the MMBox fields Content and Additional-headers, and the Q
+// parameter. WSP header code-page shifts are refused.
 package mm1

@@ -227,7 +227,7 @@ var fields = [...]field{
 	0x2F: {"X-Mms-Start", integerCodec, nil},
 	0x30: {"Additional-headers", rawCodec, nil},
 	0x31: {"X-Mms-Distribution-Indicator", tokenCodec, yesNo},
-	0x32: {"X-Mms-Element-Descriptor", rawCodec, nil},
+	0x32: {"X-Mms-Element-Descriptor", elementDescriptorCodec, nil},
 	0x33: {"X-Mms-Limit", integerCodec, nil},
 	0x34: {"X-Mms-Recommended-Retrieval-Mode", tokenCodec, retrievalModes},
 	0x35: {"X-Mms-Recommended-Retrieval-Mode-Text", encodedStringCodec, nil},

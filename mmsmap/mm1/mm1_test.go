@@ -5,6 +5,7 @@ package mm1
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -255,6 +256,31 @@ func TestPartContentDisposition(t *testing.T) {
 		t.Fatalf("got %#v", v)
 	}
 	got, err := encodeValue(nil, lookupPart(0xAE).codec, v)
+	if err != nil || !bytes.Equal(got, wire) {
+		t.Fatalf("encode = % x, %v", got, err)
+	}
+}
+
+func TestTruncatedKeepsFields(t *testing.T) {
+	b := []byte{0x8C, 0x80, 0x98, 'T', '1', 0, 0x8D, 0x92, 0x96, 0x05, 0xEA, 'a'}
+	p, err := Decode(b)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Offset != 8 || de.Field != "Subject" {
+		t.Fatalf("err = %v", err)
+	}
+	if p == nil || p.TransactionID() != "T1" || len(p.Headers) != 3 {
+		t.Fatalf("partial PDU %+v", p)
+	}
+}
+
+func TestElementDescriptor(t *testing.T) {
+	wire := append([]byte{0x0B}, "http://x\x00\x82\x9E"...)
+	v := decodeValue(lookup(FieldElementDescriptor).codec, wire)
+	want := ElementDescriptor{Reference: "http://x", Params: []Param{{Code: 0x82, Name: "type", Value: Integer(0x1E)}}}
+	if !reflect.DeepEqual(v, want) {
+		t.Fatalf("got %#v", v)
+	}
+	got, err := encodeValue(nil, lookup(FieldElementDescriptor).codec, v)
 	if err != nil || !bytes.Equal(got, wire) {
 		t.Fatalf("encode = % x, %v", got, err)
 	}

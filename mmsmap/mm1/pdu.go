@@ -63,18 +63,19 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // Decode reads a PDU. It is lenient, as OMA-MMS-ENC §7.1 asks a receiver to be: a field it does
 // not know, or whose value does not follow the field's grammar, is kept as [Raw] as long as the
 // general rule of WSP §8.4.1.2 delimits it, and a multipart body that does not parse is kept as
-// Body. It fails only where the header list itself cannot be followed. It never keeps references
-// to b.
+// Body. It fails only where the header list itself cannot be followed (a value running past the
+// end, a shift sequence); then it returns, with a [*DecodeError], the fields read before that
+// point, which may be enough to answer a truncated request. It never keeps references to b.
 func Decode(b []byte) (*PDU, error) {
 	p := &PDU{}
 	off := 0
 	for off < len(b) {
 		if len(p.Headers) >= MaxHeaders {
-			return nil, &DecodeError{Offset: off, Err: errors.New("too many header fields")}
+			return p, &DecodeError{Offset: off, Err: errors.New("too many header fields")}
 		}
 		h, n, err := readHeader(b[off:], lookup)
 		if err != nil {
-			return nil, &DecodeError{Offset: off, Field: h.Name, Err: err}
+			return p, &DecodeError{Offset: off, Field: h.Name, Err: err}
 		}
 		off += n
 		p.Headers = append(p.Headers, h)

@@ -526,3 +526,68 @@ func encodeValue(dst []byte, c *codec, v Value) ([]byte, error) {
 	}
 	return c.enc(dst, v)
 }
+
+// ElementDescriptor is the value of X-Mms-Element-Descriptor in m-mbox-descr (OMA-MMS-ENC
+// §7.3.18): a content reference (the URI of the element) and parameters, of which MMS defines
+// "type" (code 0x82, a media type as a well-known Integer or Text).
+type ElementDescriptor struct {
+	Reference string
+	Params    []Param
+}
+
+func (ElementDescriptor) isValue() {}
+
+var elementDescriptorCodec = &codec{
+	dec: func(b []byte) (Value, error) {
+		v, err := lengthBody(b)
+		if err != nil || len(v) == 0 || v[0] < 0x20 {
+			return nil, errBadValue
+		}
+		ref, n, err := readTextString(v)
+		if err != nil || ref == "" {
+			return nil, errBadValue
+		}
+		d := ElementDescriptor{Reference: ref}
+		for v = v[n:]; len(v) > 0; {
+			var p Param
+			k := 1
+			switch c := v[0]; {
+			case c == 0x80: // no Q here, but keep appendParams' rule
+				return nil, errBadValue
+			case c >= 0x80:
+				p.Code = c
+				if c == 0x82 {
+					p.Name = "type"
+				}
+			case c < 0x20:
+				return nil, errBadValue
+			default:
+				if p.Name, k, err = readTokenText(v); err != nil {
+					return nil, err
+				}
+			}
+			val, m, err := readParamValue(v[k:])
+			if err != nil {
+				return nil, err
+			}
+			p.Value = val
+			d.Params = append(d.Params, p)
+			v = v[k+m:]
+		}
+		return d, nil
+	},
+	enc: func(dst []byte, v Value) ([]byte, error) {
+		d, ok := v.(ElementDescriptor)
+		if !ok || d.Reference == "" {
+			return nil, errType
+		}
+		body, err := appendTextString(nil, d.Reference)
+		if err != nil {
+			return nil, err
+		}
+		if body, err = appendParams(body, d.Params); err != nil {
+			return nil, err
+		}
+		return withLength(dst, body), nil
+	},
+}
