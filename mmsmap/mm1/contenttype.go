@@ -5,6 +5,7 @@ package mm1
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -35,6 +36,28 @@ func (c ContentType) Param(name string) (Value, bool) {
 		}
 	}
 	return nil, false
+}
+
+// String formats c as in MIME, `application/vnd.wap.multipart.related; type="application/smil"`
+// (integer values in decimal).
+func (c ContentType) String() string {
+	var sb strings.Builder
+	sb.WriteString(c.MediaType)
+	for _, p := range c.Params {
+		name := p.Name
+		if name == "" {
+			name = fmt.Sprintf("%#02x", p.Code)
+		}
+		switch v := p.Value.(type) {
+		case Text:
+			fmt.Fprintf(&sb, "; %s=%q", name, string(v))
+		case Integer:
+			fmt.Fprintf(&sb, "; %s=%d", name, uint64(v))
+		default:
+			fmt.Fprintf(&sb, "; %s=%v", name, v)
+		}
+	}
+	return sb.String()
 }
 
 // IsMultipart tells whether the body is a WSP multipart (WSP §8.5):

@@ -285,3 +285,52 @@ func TestElementDescriptor(t *testing.T) {
 		t.Fatalf("encode = % x, %v", got, err)
 	}
 }
+
+// Values of some corpus PDUs, and the PDU types their names announce.
+func TestCorpusValues(t *testing.T) {
+	files := corpus(t)
+	p, err := Decode(files["openwave.mms"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range p.Headers {
+		got = append(got, h.String())
+	}
+	want := []string{
+		"X-Mms-Message-Type: m-send-req",
+		"X-Mms-Transaction-Id: 1067263672",
+		"X-Mms-MMS-Version: 1.0",
+		"From: +16505550000/TYPE=PLMN",
+		"To: 112/TYPE=PLMN",
+		"Subject: rubrik",
+		"X-Mms-Message-Class: Personal",
+		"X-Mms-Priority: Normal",
+		"X-Mms-Delivery-Report: No",
+		`Content-Type: application/vnd.wap.multipart.related; start="<smil_0>"; type="application/smil"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("openwave.mms headers:\n%s", strings.Join(got, "\n"))
+	}
+	if len(p.Parts) != 2 || p.Parts[1].ContentType.String() != `text/plain; charset="iso-8859-1"` ||
+		p.Parts[1].Headers[0].String() != "Content-ID: <text_0>" {
+		t.Errorf("openwave.mms parts: %+v", p.Parts)
+	}
+	for name, b := range files {
+		p, _ := Decode(b)
+		switch {
+		case strings.HasPrefix(name, "ni-"):
+			if p.MessageType() != MNotificationInd {
+				t.Errorf("%s: %v", name, p.MessageType())
+			}
+		case strings.HasPrefix(name, "rc-"):
+			if p.MessageType() != MRetrieveConf {
+				t.Errorf("%s: %v", name, p.MessageType())
+			}
+		case strings.HasPrefix(name, "sr-"):
+			if p.MessageType() != MSendReq {
+				t.Errorf("%s: %v", name, p.MessageType())
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // PDU is an MM1 PDU (OMA-MMS-ENC §6): header fields in wire order, then, after Content-Type, a
@@ -385,6 +386,22 @@ func (h Header) String() string {
 		return label + ": " + string(v)
 	case EncodedString:
 		return label + ": " + v.Text
+	case From:
+		if v.Insert {
+			return label + ": insert-address-token"
+		}
+		return label + ": " + v.Address.Text
+	case TimeSpec:
+		if v.Relative {
+			return fmt.Sprintf("%s: +%ds", label, v.Seconds)
+		}
+		return label + ": " + Date(v.Seconds).Time().Format(time.RFC3339)
+	case Date:
+		return label + ": " + v.Time().Format(time.RFC3339)
+	case Integer:
+		return fmt.Sprintf("%s: %d", label, uint64(v))
+	case ContentType:
+		return label + ": " + v.String()
 	case Raw:
 		return fmt.Sprintf("%s: raw % x", label, []byte(v))
 	}
