@@ -40,10 +40,15 @@ func (c ContentType) Param(name string) (Value, bool) {
 
 // String formats c as in MIME, `application/vnd.wap.multipart.related; type="application/smil"`
 // (integer values in decimal).
-func (c ContentType) String() string {
+func (c ContentType) String() string { return formatParams(c.MediaType, c.Params) }
+
+// String formats d as in MIME, `attachment; filename="a.jpg"`.
+func (d ContentDisposition) String() string { return formatParams(d.Disposition, d.Params) }
+
+func formatParams(first string, params []Param) string {
 	var sb strings.Builder
-	sb.WriteString(c.MediaType)
-	for _, p := range c.Params {
+	sb.WriteString(first)
+	for _, p := range params {
 		name := p.Name
 		if name == "" {
 			name = fmt.Sprintf("%#02x", p.Code)

@@ -14,7 +14,7 @@ func Example() {
 	conf := &mm1.PDU{Headers: []mm1.Header{
 		{Field: mm1.FieldMessageType, Value: mm1.MSendConf},
 		{Field: mm1.FieldTransactionID, Value: mm1.Text("T1")},
-		{Field: mm1.FieldMMSVersion, Value: mm1.Token(0x93)}, // 1.3
+		{Field: mm1.FieldMMSVersion, Value: mm1.Version13},
 		{Field: mm1.FieldResponseStatus, Value: mm1.Token(0x80)},
 		{Field: mm1.FieldMessageID, Value: mm1.Text("m-0001@mmsc")},
 	}}

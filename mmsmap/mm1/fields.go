@@ -99,6 +99,14 @@ const (
 	MCancelConf      Token = 0x97
 )
 
+// Values of X-Mms-MMS-Version (OMA-MMS-ENC §7.3.34): major version in bits 6–4, minor in 3–0.
+const (
+	Version10 Token = 0x90
+	Version11 Token = 0x91
+	Version12 Token = 0x92
+	Version13 Token = 0x93
+)
+
 // Yes and No, the Boolean tokens (OMA-MMS-ENC §7.3: Delivery-Report, Read-Report, Store, …).
 const (
 	Yes Token = 0x80
@@ -173,6 +181,8 @@ var (
 		0x80: "text", 0x81: "image-basic", 0x82: "image-rich", 0x83: "video-basic",
 		0x84: "video-rich", 0x85: "megapixel", 0x86: "content-basic", 0x87: "content-rich",
 	}
+	flagOps        = map[Token]string{0x80: "add", 0x81: "remove", 0x82: "filter"}
+	quotaUnits     = map[Token]string{0x80: "messages", 0x81: "octets"}
 	cancelStatuses = map[Token]string{0x80: "Cancel Request Successfully received", 0x81: "Cancel Request corrupted"}
 )
 

@@ -334,3 +334,22 @@ func TestCorpusValues(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderString(t *testing.T) {
+	for _, tc := range []struct {
+		h    Header
+		want string
+	}{
+		{Header{Field: FieldMMFlags, Name: "X-Mms-MM-Flags", Value: MMFlags{Op: 0x80, Keyword: EncodedString{Text: "k"}}}, "X-Mms-MM-Flags: add k"},
+		{Header{Field: FieldMboxTotals, Name: "X-Mms-Mbox-Totals", Value: Quota{Unit: 0x81, Count: 9}}, "X-Mms-Mbox-Totals: 9 octets"},
+		{Header{Field: FieldPreviouslySentDate, Name: "X-Mms-Previously-Sent-Date", Value: PreviouslySentDate{Count: 1, Date: 86400}}, "X-Mms-Previously-Sent-Date: 1 1970-01-02T00:00:00Z"},
+		{Header{Field: FieldExpiry, Name: "X-Mms-Expiry", Value: TimeSpec{Seconds: 0}}, "X-Mms-Expiry: 1970-01-01T00:00:00Z"},
+		{Header{Field: FieldMMSVersion, Name: "X-Mms-MMS-Version", Value: Version12}, "X-Mms-MMS-Version: 1.2"},
+		{Header{Field: 0xC0, Name: "Content-ID", Value: Text("<a>")}, "Content-ID: <a>"},
+		{Header{Field: 0xFE, Value: Raw{0x85}}, "field 0xfe: raw 85"},
+	} {
+		if got := tc.h.String(); got != tc.want {
+			t.Errorf("String = %q, want %q", got, tc.want)
+		}
+	}
+}

@@ -402,10 +402,31 @@ func (h Header) String() string {
 		return fmt.Sprintf("%s: %d", label, uint64(v))
 	case ContentType:
 		return label + ": " + v.String()
+	case ContentDisposition:
+		return label + ": " + v.String()
+	case ElementDescriptor:
+		return label + ": " + formatParams(v.Reference, v.Params)
+	case PreviouslySentBy:
+		return fmt.Sprintf("%s: %d %s", label, v.Count, v.Address.Text)
+	case PreviouslySentDate:
+		return fmt.Sprintf("%s: %d %s", label, v.Count, v.Date.Time().Format(time.RFC3339))
+	case MMFlags:
+		return fmt.Sprintf("%s: %s %s", label, tokenName(flagOps, v.Op), v.Keyword.Text)
+	case Quota:
+		return fmt.Sprintf("%s: %d %s", label, v.Count, tokenName(quotaUnits, v.Unit))
+	case IndexedText:
+		return fmt.Sprintf("%s: %d %s", label, v.Index, v.Text)
 	case Raw:
 		return fmt.Sprintf("%s: raw % x", label, []byte(v))
 	}
 	return fmt.Sprintf("%s: %+v", label, h.Value)
+}
+
+func tokenName(names map[Token]string, t Token) string {
+	if s, ok := names[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("%#02x", byte(t))
 }
 
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
