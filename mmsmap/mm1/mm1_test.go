@@ -353,3 +353,21 @@ func TestHeaderString(t *testing.T) {
 		}
 	}
 }
+
+func TestNestedMultipart(t *testing.T) {
+	inner := []Part{
+		{ContentType: ContentType{MediaType: "text/plain", Params: []Param{{Code: 0x81, Name: "charset", Value: Integer(106)}}}, Data: []byte("hi")},
+		{ContentType: ContentType{MediaType: "text/html"}, Headers: []Header{{Name: "X-Note", Value: Text("n")}}, Data: []byte("<p>hi</p>")},
+	}
+	b, err := EncodeMultipart(inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeMultipart(b)
+	if err != nil || !reflect.DeepEqual(got, inner) {
+		t.Fatalf("DecodeMultipart = %+v, %v", got, err)
+	}
+	if _, err := DecodeMultipart(append(b, 0)); err == nil {
+		t.Error("trailing octet accepted")
+	}
+}

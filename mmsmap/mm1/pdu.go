@@ -430,3 +430,10 @@ func tokenName(names map[Token]string, t Token) string {
 }
 
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+// DecodeMultipart reads a WSP multipart body (WSP §8.5), as Decode does for a PDU's body; use it
+// for an entry whose Data is itself a multipart (application/vnd.wap.multipart.*).
+func DecodeMultipart(b []byte) ([]Part, error) { return readMultipart(b) }
+
+// EncodeMultipart writes parts as a WSP multipart body, as Encode does for a PDU's Parts.
+func EncodeMultipart(parts []Part) ([]byte, error) { return appendMultipart(nil, parts) }
