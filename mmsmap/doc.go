@@ -23,13 +23,18 @@
 //     for a REQ.
 //   - [github.com/maddy-mms/maddy-mms/mmsmap/mm3]: the RFC 4356 mapping between MMs and Internet
 //     mail, one function per direction: mm3.ToInternetMail (RFC 4356 §2.1.3.2) and
-//     mm3.NewForwardRequest (RFC 4356 §2.1.3.3, producing an MM4_forward.REQ and its envelope).
+//     mm3.NewForwardRequest (RFC 4356 §2.1.3.3, producing an MM4_forward.REQ and its envelope),
+//     and the report tables of RFC 4356 §2.1.4 (delivery reports ⇄ DSN, read reports ⇄ MDN).
+//   - [github.com/maddy-mms/maddy-mms/mmsmap/content]: content.ForMail and content.ForMMS adapt
+//     an MM's body for mail clients (SMIL presentation as text and attachments) and a mail's body
+//     for handsets (plain text, UTF-8), streaming.
+//   - [github.com/maddy-mms/maddy-mms/mmsmap/mm1]: the MM1 binary PDU codec (OMA-MMS-ENC, WAP-230
+//     WSP encodings): mm1.Decode reads any m-*-req/conf/ind PDU, leniently, and PDU.Encode writes
+//     it, driven by a table of header fields and their value codecs.
 //   - [github.com/maddy-mms/maddy-mms/mmsmap/sevenbit]: sevenbit.Check validates a message's MIME
 //     structure (nesting, parts, boundaries) before it is stored or converted; sevenbit.Convert
 //     re-encodes a MIME body so that it is 7-bit clean for MM4, keeping its structure, streaming
 //     with bounded memory; sevenbit.Clean tells, in one streaming pass, whether that is needed.
-//
-// An MM1 binary PDU codec (OMA-MMS-ENC) will sit beside them.
 //
 // # How to use
 //
