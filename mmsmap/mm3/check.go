@@ -20,8 +20,7 @@ func CheckMailToMMS(h textproto.Header) error {
 	for f := h.Fields(); f.Next(); {
 		switch strings.ToLower(f.Key()) {
 		case "sensitivity":
-			v := strings.ToLower(strings.TrimSpace(f.Value()))
-			if v == "personal" || v == "private" {
+			if v := strings.ToLower(strings.TrimSpace(f.Value())); sensitivityRefused(v) {
 				return &Refusal{Field: "Sensitivity", Rule: "RFC 4356 §2.1.3.3",
 					Reason: "Personal or private mail (Sensitivity: " + v + ") must not be sent as MMS"}
 			}

@@ -189,10 +189,6 @@ const (
 // The Refusals of NewForwardRequest (RFC 4356 §2.1.3.3).
 const ruleFromMail = "RFC 4356 §2.1.3.3"
 
-// refusedSensitivities are the Sensitivity values (RFC 2156 §5.3.4) that RFC 4356 §2.1.3.3 keeps out
-// of MMS.
-var refusedSensitivities = []string{"personal", "private"}
-
 // undisclosedRecipients is the empty group RFC 4356 uses when no recipient may be disclosed.
 const undisclosedRecipients = "undisclosed-recipients:;"
 
@@ -335,7 +331,7 @@ func NewForwardRequest(mail textproto.Header, o ForwardOptions) (*ForwardRequest
 				client.add(key, f.Value())
 			}
 		case fieldRefuse:
-			if v := lex.TrimFieldValue(f.Value()); lex.ContainsFold(refusedSensitivities, v) {
+			if v := lex.TrimFieldValue(f.Value()); sensitivityRefused(v) {
 				return nil, &Refusal{Field: "Sensitivity", Rule: ruleFromMail,
 					Reason: "Personal or private mail (Sensitivity) must not be sent as MMS"}
 			}

@@ -3,6 +3,17 @@
 
 package mm3
 
+import "github.com/maddy-mms/maddy-mms/mmsmap/internal/lex"
+
+// refusedSensitivities are the Sensitivity values (RFC 2156 §5.3.4) that RFC
+// 4356 §2.1.3.3 keeps from crossing between MMS and Internet mail, either way
+// (VPIM personal and private messages); compared ignoring case.
+var refusedSensitivities = []string{"personal", "private"}
+
+// sensitivityRefused reports whether a Sensitivity value keeps a message
+// from crossing.
+func sensitivityRefused(value string) bool { return lex.ContainsFold(refusedSensitivities, value) }
+
 // Refusal is a message that RFC 4356 keeps from crossing between MMS and
 // Internet mail, whatever its form: a personal or private Sensitivity
 // (§2.1.3.3), a hidden sender or a reply-charging usage towards Internet

@@ -135,10 +135,6 @@ var addressFields = []string{tmFrom, tmTo, tmCc, tmReplyTo, tmDNT,
 // Table 1: Bcc omitted).
 var droppedFields = []string{"Sender", "Bcc", "Resent-Bcc"}
 
-// refusedSensitivity are the Sensitivity values (RFC 2156) that must not cross between MMS and
-// Internet mail (RFC 4356 §2.1.3.3).
-var refusedSensitivity = []string{"personal", "private"}
-
 // mmView is what ToInternetMail reads from an MM before it writes anything.
 type mmView struct {
 	received int
@@ -401,7 +397,7 @@ func readMM(h *textproto.Header) *mmView {
 		case lex.TokenEqualFold(key, tmReceived):
 			mm.received++
 		case lex.TokenEqualFold(key, tmSensitivity):
-			if mm.sensitivity == "" || !lex.ContainsFold(refusedSensitivity, mm.sensitivity) {
+			if mm.sensitivity == "" || !sensitivityRefused(mm.sensitivity) {
 				mm.sensitivity = firstToken(val)
 			}
 		case lex.TokenEqualFold(key, mm4.HdrPriority):
@@ -501,7 +497,7 @@ func (mm *mmView) refusal(v MailView) error {
 		return &Refusal{Field: tmReceived, Rule: "RFC 4356 §2.1.3.2",
 			Reason: fmt.Sprintf("Mail loop: %d Received fields", mm.received)}
 	}
-	if lex.ContainsFold(refusedSensitivity, mm.sensitivity) {
+	if sensitivityRefused(mm.sensitivity) {
 		return &Refusal{Field: tmSensitivity, Rule: "RFC 4356 §2.1.3.3",
 			Reason: "A " + strings.ToLower(mm.sensitivity) + " message (Sensitivity) must not cross between MMS and Internet mail"}
 	}
