@@ -23,8 +23,13 @@ command -v swaks >/dev/null || need+=(swaks)        # README walk-through, run b
 command -v curl >/dev/null || need+=(curl)          # ditto (IMAP read)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)  # real PostgreSQL for the request store
 command -v runuser >/dev/null || need+=(util-linux) # tests start PostgreSQL as the postgres user
+command -v tshark >/dev/null || need+=(tshark)      # MM1 PDUs checked by Wireshark's MMSE dissector
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    # tshark's wireshark-common asks whether non-root users may capture: answer no, unasked.
+    if command -v debconf-set-selections >/dev/null; then
+        echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+    fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
     # The tests start their own PostgreSQL clusters on loopback ports; the
