@@ -309,6 +309,14 @@ func (d *db) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 			*st.count = int(c)
 		}
 	}
+	// A handset MM in a final state is kept, for a late or repeated
+	// M-NotifyResp.ind or M-Acknowledge.ind, as long as a resolved
+	// request.
+	c, err := d.sweepHandsets(ctx, now.Add(-d.retention))
+	if err != nil {
+		return s, fmt.Errorf("state: sweep: %w", err)
+	}
+	s.Handsets = c
 	if err := d.queryRow(ctx, nil, qCountTransactions).Scan(&s.Remembered); err != nil {
 		return s, fmt.Errorf("state: sweep: %w", err)
 	}

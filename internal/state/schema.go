@@ -143,6 +143,44 @@ var migrations = []migration{
 			`CREATE INDEX mms_received_rfc822 ON mms_received (rfc822_message_id)`,
 		},
 	},
+	{
+		// Version 4: the MMs stored for retrieval by handsets over MM1
+		// (OMA MMS: M-Notification.ind, a GET of its Content-Location,
+		// M-NotifyResp.ind or M-Acknowledge.ind). The partial indexes
+		// serve the notifier (stored, not yet notified), the expiry of
+		// what was not fetched, a handset's listing and Sweep; their
+		// conditions are repeated word for word by the queries, which
+		// SQLite needs to use them.
+		name: "handset mms",
+		sqlite: []string{
+			`CREATE TABLE mms_handset (
+				id              TEXT    NOT NULL PRIMARY KEY,
+				transaction_id  TEXT    NOT NULL,
+				number          TEXT    NOT NULL,
+				message_id      TEXT    NOT NULL DEFAULT '',
+				peer            TEXT    NOT NULL DEFAULT '',
+				sender          TEXT    NOT NULL DEFAULT '',
+				subject         TEXT    NOT NULL DEFAULT '',
+				class           TEXT    NOT NULL DEFAULT '',
+				size            BIGINT  NOT NULL DEFAULT 0,
+				delivery_report INTEGER NOT NULL DEFAULT 0,
+				read_reply      INTEGER NOT NULL DEFAULT 0,
+				received_at     BIGINT  NOT NULL DEFAULT 0,
+				expires_at      BIGINT  NOT NULL DEFAULT 0,
+				notified_at     BIGINT  NOT NULL DEFAULT 0,
+				state           TEXT    NOT NULL,
+				state_at        BIGINT  NOT NULL DEFAULT 0)`,
+			`CREATE UNIQUE INDEX mms_handset_transaction ON mms_handset (transaction_id)`,
+			`CREATE INDEX mms_handset_pending ON mms_handset (received_at, id)
+				WHERE state = 'stored' AND notified_at = 0`,
+			`CREATE INDEX mms_handset_expires ON mms_handset (expires_at, id)
+				WHERE state IN ('stored', 'retrieved') AND expires_at <> 0`,
+			`CREATE INDEX mms_handset_number ON mms_handset (number, received_at, id)
+				WHERE state IN ('stored', 'retrieved')`,
+			`CREATE INDEX mms_handset_final ON mms_handset (state_at)
+				WHERE state IN ('acknowledged', 'rejected', 'expired')`,
+		},
+	},
 }
 
 func init() {

@@ -42,10 +42,13 @@ type Store interface {
 	Transactions
 	Requests
 	Messages
+	Handsets
 
 	// Sweep deletes what expired before now: remembered transactions,
 	// requests resolved before now minus the retention given at Open,
-	// and sent or received MMs past their expiry. It then forgets the
+	// sent or received MMs past their expiry, and handset MMs that
+	// reached a final state (acknowledged, rejected, expired) before now
+	// minus that same retention. It then forgets the
 	// oldest transactions beyond Options.MaxTransactions.
 	Sweep(ctx context.Context, now time.Time) (Swept, error)
 
@@ -56,6 +59,9 @@ type Store interface {
 // are remembered afterwards.
 type Swept struct {
 	Transactions, Requests, Sent, Received int
+	// Handsets is the number of handset MMs deleted (in a final state
+	// for longer than the retention).
+	Handsets int
 	// Remembered is the number of processed received transactions kept
 	// (claims in flight not counted).
 	Remembered int
@@ -354,6 +360,102 @@ type Messages interface {
 	// ReceivedByRFC822ID returns the MMs delivered with this RFC 5322
 	// Message-ID (angle brackets included): a reader's MDN names it.
 	ReceivedByRFC822ID(ctx context.Context, id string) ([]ReceivedMM, error)
+}
+
+// ---------------------------------------------------------------------------
+// MMs stored for handsets (MM1)
+
+// HandsetState is where a stored MM is in its MM1 life.
+type HandsetState string
+
+const (
+	HandsetStored       HandsetState = "stored"       // waiting for retrieval
+	HandsetRetrieved    HandsetState = "retrieved"    // fetched by GET, not acknowledged yet
+	HandsetAcknowledged HandsetState = "acknowledged" // M-NotifyResp.ind Retrieved / M-Acknowledge.ind
+	HandsetRejected     HandsetState = "rejected"     // M-NotifyResp.ind Rejected
+	HandsetExpired      HandsetState = "expired"      // not retrieved before its expiry
+)
+
+// Valid reports whether s is one of the five handset states.
+func (s HandsetState) Valid() bool {
+	switch s {
+	case HandsetStored, HandsetRetrieved, HandsetAcknowledged, HandsetRejected, HandsetExpired:
+		return true
+	}
+	return false
+}
+
+// Final reports whether s is a state an MM does not leave by itself
+// (acknowledged, rejected, expired): Sweep deletes such MMs after the
+// retention.
+func (s HandsetState) Final() bool {
+	return s == HandsetAcknowledged || s == HandsetRejected || s == HandsetExpired
+}
+
+// HandsetMM is an MM stored for one recipient's handset.
+type HandsetMM struct {
+	ID             string // blob key and the token in its Content-Location (unique)
+	TransactionID  string // of its M-Notification.ind and M-retrieve.conf (unique)
+	Number         string // the recipient (+E164 or short code)
+	MessageID      string // the MM's X-Mms-Message-ID
+	Peer           string // the peer it came from, "" when local
+	Sender         string // its sender as received (MMS address)
+	Subject        string
+	Class          string // Personal, Advertisement, Informational, Auto
+	Size           int64  // octets of the stored M-retrieve.conf
+	DeliveryReport bool   // the sender asked for a delivery report
+	ReadReply      bool
+	// Expires zero means never (ExpiredHandsetMMs does not list it).
+	ReceivedAt, Expires time.Time
+	NotifiedAt          time.Time // zero until the notification was handed to the push hook
+	State               HandsetState
+	StateAt             time.Time
+}
+
+// Handsets holds the MMs waiting for retrieval by handsets over MM1 (OMA
+// MMS: the MMSC stores the MM, sends an M-Notification.ind naming it in a
+// Content-Location, the handset fetches it, then answers M-NotifyResp.ind
+// or M-Acknowledge.ind). The MM itself is a blob kept elsewhere under ID.
+type Handsets interface {
+	// PutHandsetMM stores m in State stored (whatever m.State says; its
+	// StateAt is m.StateAt, or m.ReceivedAt when that is zero). It fails
+	// with an error wrapping ErrDuplicate when its ID or TransactionID
+	// exists.
+	PutHandsetMM(ctx context.Context, m HandsetMM) error
+
+	// HandsetMM returns the MM with this ID, in any state.
+	HandsetMM(ctx context.Context, id string) (HandsetMM, bool, error)
+
+	// HandsetMMByTransaction returns the MM whose M-Notification.ind had
+	// this transaction ID (what an M-NotifyResp.ind names), in any state.
+	HandsetMMByTransaction(ctx context.Context, txID string) (HandsetMM, bool, error)
+
+	// SetHandsetState moves an MM to state to at at only when it is in
+	// one of from, in one conditional UPDATE: of several instances moving
+	// the same MM at once exactly one does. It reports whether it moved
+	// the MM (false, nil when the MM is unknown or in another state).
+	SetHandsetState(ctx context.Context, id string, from []HandsetState, to HandsetState, at time.Time) (bool, error)
+
+	// MarkHandsetNotified records that the MM's notification was handed
+	// to the push hook at at (non-zero). An unknown ID is no error.
+	MarkHandsetNotified(ctx context.Context, id string, at time.Time) error
+
+	// PendingNotifications returns up to limit MMs in State stored whose
+	// NotifiedAt is zero, oldest (ReceivedAt) first.
+	PendingNotifications(ctx context.Context, limit int) ([]HandsetMM, error)
+
+	// ExpiredHandsetMMs returns up to limit MMs in State stored or
+	// retrieved whose Expires is non-zero and at or before now, the
+	// earliest expiry first.
+	ExpiredHandsetMMs(ctx context.Context, now time.Time, limit int) ([]HandsetMM, error)
+
+	// HandsetMMsFor returns up to limit MMs for number in State stored or
+	// retrieved (what its handset can still fetch), oldest first.
+	HandsetMMsFor(ctx context.Context, number string, limit int) ([]HandsetMM, error)
+
+	// DeleteHandsetMM deletes the MM with this ID; an unknown ID is no
+	// error.
+	DeleteHandsetMM(ctx context.Context, id string) error
 }
 
 var (
