@@ -31,6 +31,11 @@
 //   - [github.com/maddy-mms/maddy-mms/mmsmap/mm1]: the MM1 binary PDU codec (OMA-MMS-ENC, WAP-230
 //     WSP encodings): mm1.Decode reads any m-*-req/conf/ind PDU, leniently, and PDU.Encode writes
 //     it, driven by a table of header fields and their value codecs.
+//   - [github.com/maddy-mms/maddy-mms/mmsmap/mm1mime]: conversion between MM1 PDUs and MIME MMs
+//     (3GPP TS 23.140 Annex I, OMA-MMS-ENC): mm1mime.ToMIME turns an m-send-req (or
+//     m-retrieve-conf, m-forward-req) into an RFC 5322/MIME message with X-Mms-* fields, as a
+//     mail-form MM submitted over SMTP looks, and mm1mime.ToRetrieveConf turns an MM in MIME form
+//     (stored, or received over MM4 or MM3) into the m-retrieve-conf a handset fetches.
 //   - [github.com/maddy-mms/maddy-mms/mmsmap/sevenbit]: sevenbit.Check validates a message's MIME
 //     structure (nesting, parts, boundaries) before it is stored or converted; sevenbit.Convert
 //     re-encodes a MIME body so that it is 7-bit clean for MM4, keeping its structure, streaming
