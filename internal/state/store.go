@@ -16,7 +16,11 @@
 //     delivery and read reports received (§8.4.2, §8.4.3);
 //   - the MMs we received, by peer and X-Mms-Message-ID: the originating
 //     peer and originator system, sender, recipients and reports asked for,
-//     so that reports can be sent back.
+//     so that reports can be sent back;
+//   - the MMs stored for our subscribers' handsets until they fetch them
+//     over MM1 (OMA MMS): where each is in its life (stored, retrieved,
+//     acknowledged, rejected, expired) and whether its notification was
+//     pushed.
 //
 // Every state change is one conditional SQL statement (or one transaction
 // of them), so several instances sharing one PostgreSQL database act
@@ -82,8 +86,10 @@ type Options struct {
 	// when it opens the store again.
 	Owner string
 	// RequestRetention is how long a resolved request is kept (for
-	// GetRequest, for a late duplicate response) before Sweep deletes it.
-	// Zero means seven days.
+	// GetRequest, for a late duplicate response) before Sweep deletes it,
+	// and how long a handset MM is kept in a final state (for a late or
+	// repeated M-NotifyResp.ind or M-Acknowledge.ind). Zero means seven
+	// days.
 	RequestRetention time.Duration
 	// MaxTransactions bounds how many received transactions are
 	// remembered: Sweep forgets the oldest beyond it, even before their
