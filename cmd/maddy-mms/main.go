@@ -125,6 +125,7 @@ func newApp() *cli.App {
 				return nil
 			},
 		},
+		mmsCommand(),
 	}
 	return app
 }
