@@ -96,6 +96,18 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		return "", "", d.temporary("Cannot convert the MM now, try again later", err)
 	}
 	defer mailBody.Remove()
+	// Handsets get the MM as it came (its SMIL presentation too), as an
+	// M-retrieve.conf; the delivery report of a recipient without a
+	// mailbox waits for the handset.
+	err = d.storeForHandsets(ctx, handsetMM{Peer: d.peer.Name, MessageID: msg.MessageID, Sender: msg.From,
+		DeliveryReport: msg.DeliveryReport || msg.OriginatorRSDeliveryReport, ReadReply: msg.ReadReply,
+		Expires: expiryTime(msg.Expiry, time.Now())}, h, body)
+	if text, ok := errConversion(err); ok {
+		d.log.Msg("MM cannot be converted for a handset: answered Error-content-not-accepted", "reason", text)
+		return mmsmap.StatusErrorContentNotAccepted, text, nil
+	} else if err != nil {
+		return "", "", d.temporary("Cannot store the MM for the handset now, try again later", err)
+	}
 	body = mailBody
 	if senderHidden(h) {
 		// The envelope sender would show as Return-Path in the mailbox.
@@ -106,11 +118,11 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 	var failed []string
 	var failure error
 	pd, partial := d.next.(module.PartialDelivery)
-	if !partial || !msg.AckRequest {
+	if !partial || !msg.AckRequest || len(d.mailboxOrder) == 0 {
 		// Without a response to report a partial failure in, the whole
 		// message fails or succeeds, so the peer retries rather than
 		// losing an MM for some recipients.
-		if err := d.next.Body(ctx, mailHdr, body); err != nil {
+		if err := d.bodyNext(ctx, mailHdr, body); err != nil {
 			return "", "", err
 		}
 	} else {
@@ -142,7 +154,7 @@ func (k *forwardReq) process(ctx context.Context, d *delivery, msg *mm4.Message,
 		RFC822MessageID: strings.TrimSpace(mailHdr.Get("Message-Id")),
 	}
 
-	if err := k.report(ctx, d, msg, k.delivered, mmsmap.MMStatusRetrieved, "", missing); err != nil {
+	if err := k.report(ctx, d, msg, without(k.delivered, d.handsetOnly), mmsmap.MMStatusRetrieved, "", missing); err != nil {
 		d.abortNext(ctx)
 		return "", "", err
 	}
@@ -289,4 +301,18 @@ func senderHidden(h textproto.Header) bool {
 		}
 	}
 	return false
+}
+
+// without returns the strings of list that are not in drop.
+func without(list, drop []string) []string {
+	if len(drop) == 0 {
+		return list
+	}
+	var out []string
+	for _, s := range list {
+		if !contains(drop, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -6,6 +6,7 @@ package module
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/foxcpp/maddy/framework/buffer"
@@ -46,7 +47,17 @@ func (internetMail) body(ctx context.Context, d *delivery, _ *classified, h text
 		}
 		return d.targetErr(554, code, "Message cannot be delivered as an MMS: "+err.Error(), err)
 	}
-	return d.next.Body(ctx, h, body)
+	mm := handsetMM{MessageID: strings.Trim(strings.TrimSpace(h.Get("X-Mms-Message-ID")), `"`), Sender: h.Get("From")}
+	if mm.MessageID == "" {
+		mm.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
+	}
+	if err := d.storeForHandsets(ctx, mm, h, body); err != nil {
+		if text, ok := errConversion(err); ok {
+			return d.targetErr(554, exterrors.EnhancedCode{5, 6, 0}, text, err)
+		}
+		return d.temporary("Cannot store the MM for the handset now, try again later", err)
+	}
+	return d.bodyNext(ctx, h, body)
 }
 
 func (internetMail) commit(ctx context.Context, d *delivery) error { return d.commitNext(ctx) }

@@ -69,9 +69,34 @@ var (
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_queued_total",
 		Help: "MM4 RES messages handed to the outbound queue, by peer and status",
 	}, []string{"peer", "status"})
+	mm1Requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm1_requests_total",
+		Help: "MM1 requests from handsets, by PDU type (retrieve for a GET) and outcome",
+	}, []string{"type", "outcome"})
+	mm1AuthFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm1_auth_failures_total",
+		Help: "MM1 requests refused for a wrong login or password",
+	})
+	handsetStored = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "handset_mms_stored_total",
+		Help: "MMs stored for retrieval by handsets (one per recipient)",
+	})
+	handsetNotifications = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "handset_notifications_pushed_total",
+		Help: "M-Notification.ind handed to the push hook",
+	})
+	handsetPushFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "handset_push_failures_total",
+		Help: "Attempts to hand an M-Notification.ind to the push hook that failed (tried again)",
+	})
+	handsetSettled = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "handset_mms_settled_total",
+		Help: "MMs stored for handsets that reached a final state (acknowledged, rejected, expired)",
+	}, []string{"state"})
 )
 
 func init() {
 	prometheus.MustRegister(mm4Received, mm4Rejected, mm4FormatErrors, mm4IgnoredFields, mm4Unserved, mm4Duplicates,
-		mm4Reports, mm4ReportsSent, reportsToSenders, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses, duplicateLogEntries)
+		mm4Reports, mm4ReportsSent, reportsToSenders, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses, duplicateLogEntries,
+		mm1Requests, mm1AuthFailures, handsetStored, handsetNotifications, handsetPushFailures, handsetSettled)
 }

@@ -43,6 +43,7 @@ type deliverTarget struct {
 	autoCreate bool
 	storage    module.Storage // next, when it is a storage and auto_create is on
 	created    sync.Map       // mailboxes known to exist
+	handsets   *Handsets      // subscribers who read MMs on a handset (MM1), if any
 }
 
 func NewDeliverTarget(modName, instName string, _, inlineArgs []string) (module.Module, error) {
@@ -60,6 +61,11 @@ func (t *deliverTarget) Init(cfg *config.Map) error {
 	modconfig.Table(cfg, "mailbox_table", false, false, nil, &moved)
 	cfg.Custom("deliver_to", false, true, nil, modconfig.DeliveryDirective, &t.next)
 	cfg.Bool("auto_create", false, true, &t.autoCreate)
+	cfg.Custom("handsets", false, false, nil, func(m *config.Map, node config.Node) (any, error) {
+		var h *Handsets
+		err := modconfig.ModuleFromNode("mms", node.Args, node, m.Globals, &h)
+		return h, err
+	}, &t.handsets)
 	if _, err := cfg.Process(); err != nil {
 		return err
 	}
@@ -133,6 +139,9 @@ type delivery struct {
 	mailboxOrder []string            // the mailboxes, as added to next
 	numbers      []string            // served numbers, in RCPT order
 	unserved     []unserved          // accepted from a peer, not served
+	handsetNums  []string            // served numbers that read MMs on a handset (MM1)
+	handsetOnly  []string            // ... of them, those without a mailbox
+	stored       *storedMMs          // the MM stored for them, until the commit
 
 	handler inbound // chosen at DATA
 }
@@ -193,11 +202,26 @@ func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptio
 		}
 		return rerr.target(d.t.Name())
 	}
-	if err := d.t.ensureMailbox(mailbox); err != nil {
-		return d.temporary("Subscriber mailbox unavailable, try again later", err)
-	}
 	if contains(d.numbers, a.Value) {
 		return nil // the same number in another form
+	}
+	mode := DeliveryMode{Mailbox: true}
+	if d.t.handsets != nil {
+		var err error
+		if mode, err = d.t.handsets.Mode(ctx, a.Value); err != nil {
+			return d.temporary("Subscriber lookup failed, try again later", err)
+		}
+	}
+	if mode.Handset {
+		d.handsetNums = append(d.handsetNums, a.Value)
+		if !mode.Mailbox {
+			d.handsetOnly = append(d.handsetOnly, a.Value)
+			d.numbers = append(d.numbers, a.Value)
+			return nil
+		}
+	}
+	if err := d.t.ensureMailbox(mailbox); err != nil {
+		return d.temporary("Subscriber mailbox unavailable, try again later", err)
 	}
 	if _, dup := d.mailboxes[mailbox]; !dup {
 		if err := d.next.AddRcpt(ctx, mailbox, opts); err != nil {
@@ -272,10 +296,60 @@ func onlyTraceFields(h textproto.Header) bool {
 	return true
 }
 
-// commitNext stores the message in the mailboxes.
+// commitNext stores the message in the mailboxes (when it goes to any:
+// MMs for handsets only do not).
 func (d *delivery) commitNext(ctx context.Context) error {
+	if len(d.mailboxOrder) == 0 {
+		d.abortNext(ctx)
+		return nil
+	}
 	d.nextDone = true
 	return d.next.Commit(ctx)
+}
+
+// bodyNext hands the message to the mailboxes, when it goes to any.
+func (d *delivery) bodyNext(ctx context.Context, h textproto.Header, body buffer.Buffer) error {
+	if len(d.mailboxOrder) == 0 {
+		return nil
+	}
+	return d.next.Body(ctx, h, body)
+}
+
+// storeForHandsets stores the MM for the recipients who read MMs on a
+// handset (see Handsets.Store), before it is committed anywhere. The
+// delivery report of a recipient who also has a mailbox is made when the
+// mailbox takes the MM; the others' waits for their handset.
+func (d *delivery) storeForHandsets(ctx context.Context, mm handsetMM, h textproto.Header, body buffer.Buffer) error {
+	both := without(d.handsetNums, d.handsetOnly)
+	var stored *storedMMs
+	for _, group := range []struct {
+		numbers []string
+		report  bool
+		mailbox bool
+	}{{d.handsetOnly, mm.DeliveryReport, false}, {both, false, true}} {
+		if len(group.numbers) == 0 {
+			continue
+		}
+		m := mm
+		m.DeliveryReport = group.report
+		s, err := d.t.handsets.Store(ctx, group.numbers, m, h, body)
+		if text, ok := errConversion(err); ok && group.mailbox {
+			// Their mailbox takes what their handset cannot show.
+			d.log.Msg("MM not stored for the handset, delivered to the mailbox only", "rcpts", group.numbers, "reason", text)
+			continue
+		}
+		if err != nil {
+			stored.Abort(ctx)
+			return err
+		}
+		if stored == nil {
+			stored = s
+		} else {
+			stored.ids = append(stored.ids, s.ids...)
+		}
+	}
+	d.stored = stored
+	return nil
 }
 
 func (d *delivery) abortNext(ctx context.Context) {
@@ -288,6 +362,10 @@ func (d *delivery) abortNext(ctx context.Context) {
 }
 
 func (d *delivery) Abort(ctx context.Context) error {
+	if d.stored != nil {
+		d.stored.Abort(ctx)
+		d.stored = nil
+	}
 	if d.handler != nil {
 		d.handler.abort(ctx, d)
 		d.handler = nil
@@ -301,7 +379,14 @@ func (d *delivery) Commit(ctx context.Context) error {
 	if d.handler == nil {
 		return nil
 	}
-	return d.handler.commit(ctx, d)
+	if err := d.handler.commit(ctx, d); err != nil {
+		d.stored.Abort(ctx)
+		d.stored = nil
+		return err
+	}
+	d.stored.Commit()
+	d.stored = nil
+	return nil
 }
 
 // discard is the handler of a keep-alive message: nothing to do.

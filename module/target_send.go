@@ -105,6 +105,11 @@ func (t *sendTarget) Start(ctx context.Context, meta *module.MsgMetadata, mailFr
 		d.log.Msg("no address of the submitting account to send DSNs to", "reason", err.Error())
 	}
 	d.notify, d.opts, d.accountNumbers = acc.Notify, acc.Options, acc.Numbers
+	if meta.Conn != nil && meta.Conn.Proto == mm1Proto {
+		// A handset's X-Mms-* fields are its own MM1 fields (the mm1
+		// endpoint wrote them from the PDU), not a mail client's.
+		d.opts.MMSFields = true
+	}
 	return d, nil
 }
 
@@ -256,6 +261,9 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 		return nil
 	}
 	d.messageID = newID("m", d.t.relay.Domains[0])
+	if id, ok := ctx.Value(mm1MessageIDKey{}).(string); ok && id != "" {
+		d.messageID = id // named in the handset's M-send.conf already
+	}
 
 	// Peers too small for the MM as submitted are known before any
 	// conversion; the 7-bit form is checked again below.

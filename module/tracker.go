@@ -304,7 +304,7 @@ func (t *Tracker) sweep(ctx context.Context) {
 		return
 	}
 	duplicateLogEntries.WithLabelValues(t.relay.Name()).Set(float64(n.Remembered))
-	if n.Transactions+n.Requests+n.Sent+n.Received != 0 {
+	if n.Transactions+n.Requests+n.Sent+n.Received+n.Handsets != 0 {
 		t.log.Debugf("swept %+v", n)
 	}
 }

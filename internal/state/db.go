@@ -145,6 +145,8 @@ func (d *db) fixedQueries() []string {
 		qSetRequestStatus, qRetry, due, qExpireRequestRcpts, qExpireRequests,
 		qPutSent, qPutSentRcpt, qGetSent, qGetSentRcpts, qReportSoleRcpt, qRecordDelivery, qRecordRead,
 		qGetReceived, qReceivedByRFC822, qSweepTransactions, qTrimTransactions, qCountTransactions, qSweepSentRcpts, qSweepSent, qSweepReceived,
+		qPutHandset, qGetHandset, qGetHandsetByTx, qMarkHandsetNotify, qDeleteHandset, qPendingHandset, qExpiredHandset,
+		qHandsetFor, qSweepHandset,
 	}
 }
 

@@ -1,0 +1,118 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"context"
+	"time"
+
+	"github.com/foxcpp/maddy/framework/log"
+	"github.com/maddy-mms/maddy-mms/internal/state"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
+)
+
+// The end of a stored MM's life: the handset fetched it and said so
+// (M-NotifyResp.ind Retrieved, or M-Acknowledge.ind after an immediate
+// retrieval), refused it (M-NotifyResp.ind Rejected), or it expired. Each
+// makes the delivery report the sender asked for (OMA-MMS-ENC §6.2;
+// TS 23.140 §8.4.2 towards the peer the MM came from), queued before the
+// MM's state moves, so a crash in between makes the same report again
+// (with the same transaction ID, which the peer drops).
+
+// openStates are the states a stored MM can still be settled from.
+var openStates = []state.HandsetState{state.HandsetStored, state.HandsetRetrieved}
+
+// settle moves a stored MM to its final state and reports it. reportAllowed
+// is the handset's X-Mms-Report-Allowed (true when absent). It reports
+// whether the MM was still open.
+func (h *Handsets) settle(ctx context.Context, l log.Logger, m state.HandsetMM, to state.HandsetState, status mmsmap.MMStatus, reportAllowed bool) (bool, error) {
+	if !containsState(openStates, m.State) {
+		return false, nil
+	}
+	if m.DeliveryReport && reportAllowed {
+		if err := h.report(ctx, l, m, status); err != nil {
+			return false, err
+		}
+	} else if m.DeliveryReport {
+		l.Msg("delivery report not sent: the handset does not allow it (X-Mms-Report-Allowed: No)",
+			"number", m.Number, "message_id", m.MessageID)
+	}
+	moved, err := h.relay.state.SetHandsetState(ctx, m.ID, openStates, to, time.Now())
+	if err != nil || !moved {
+		return moved, err
+	}
+	handsetSettled.WithLabelValues(string(to)).Inc()
+	if to != state.HandsetRetrieved {
+		// Fetched, refused or expired: the handset will not ask again.
+		if err := h.blobs.Delete(ctx, []string{m.ID}); err != nil {
+			l.Error("cannot delete a settled MM's blob", err, "id", m.ID)
+		}
+	}
+	return true, nil
+}
+
+// report sends the delivery report on m: an MM4_delivery_report.REQ to
+// the peer it came from. Local senders were told by target.mms_send when
+// the MM was stored.
+func (h *Handsets) report(ctx context.Context, l log.Logger, m state.HandsetMM, status mmsmap.MMStatus) error {
+	if m.Peer == "" {
+		return nil
+	}
+	r := h.relay
+	peer := r.Peer(m.Peer)
+	if peer == nil {
+		l.Msg("delivery report not sent: the peer is no longer configured", "peer", m.Peer, "message_id", m.MessageID)
+		return nil
+	}
+	mm, ok, err := r.state.Received(ctx, m.Peer, m.MessageID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		mm = state.ReceivedMM{Peer: m.Peer, MessageID: m.MessageID, Sender: m.Sender}
+	}
+	p, err := r.prepareReport(ctx, peer, originReport{Type: mm4.DeliveryReportReq, MM: mm,
+		Recipient: m.Number, MMStatus: status, ToUA: true})
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		l.Msg("delivery report asked for, but the MM's sender is no number to address it to", "sender", m.Sender)
+		return nil
+	}
+	kept, err := r.recordReports(ctx, l, []*pendingReport{p})
+	if err != nil {
+		return err
+	}
+	r.commitReports(ctx, l, kept)
+	return nil
+}
+
+// expire settles the MMs not fetched before their expiry: reported
+// Expired, deleted.
+func (h *Handsets) expire(ctx context.Context) {
+	now := time.Now()
+	list, err := h.relay.state.ExpiredHandsetMMs(ctx, now, 500)
+	if err != nil {
+		h.log.Error("cannot list expired MMs of handsets", err)
+		return
+	}
+	for _, m := range list {
+		if _, err := h.settle(ctx, h.log, m, state.HandsetExpired, mmsmap.MMStatusExpired, true); err != nil {
+			h.log.Error("cannot expire an MM stored for a handset; tried again later", err, "id", m.ID)
+			continue
+		}
+		h.log.Msg("MM expired before the handset fetched it", "number", m.Number, "message_id", m.MessageID)
+	}
+}
+
+func containsState(list []state.HandsetState, s state.HandsetState) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
