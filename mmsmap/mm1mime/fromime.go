@@ -364,10 +364,8 @@ func (b *bodyReader) read(h textproto.Header, r io.Reader, depth int) (mm1.Part,
 		t, ps, err := lex.ParseMediaType(unfold(v))
 		if err == nil {
 			mt, params = strings.ToLower(t), ps
-		} else if depth == 0 {
-			return part, fmt.Errorf("mm1mime: Content-Type: %v", err)
 		} else {
-			mt, params = "application/octet-stream", map[string]string{}
+			mt = "application/octet-stream" // RFC 2045 §5.2 says text/plain; the octets are kept
 		}
 	}
 	if strings.HasPrefix(mt, "multipart/") {

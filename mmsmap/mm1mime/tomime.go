@@ -6,6 +6,7 @@ package mm1mime
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -124,7 +125,9 @@ func ToMIME(p *mm1.PDU, o Options) (*Message, error) {
 	var lines []string
 	add := func(name, value string) {
 		if value = strings.TrimSpace(value); value != "" {
-			lines = append(lines, lex.FoldField(name, value))
+			if line := lex.FoldField(name, value); fits(line) {
+				lines = append(lines, line)
+			}
 		}
 	}
 
@@ -147,6 +150,13 @@ func ToMIME(p *mm1.PDU, o Options) (*Message, error) {
 				m.Invalid = append(m.Invalid, f.Address.Text)
 				continue
 			}
+			if len(mailbox) > maxWord {
+				mailbox = addr
+			}
+			if len(addr) > maxWord {
+				m.Invalid = append(m.Invalid, f.Address.Text)
+				continue
+			}
 			m.From = addr
 			add("From", mailbox)
 		case mm1.FieldTo, mm1.FieldCc, mm1.FieldBcc:
@@ -157,6 +167,13 @@ func ToMIME(p *mm1.PDU, o Options) (*Message, error) {
 			}
 			mailbox, addr, ok := mailAddress(e, domain)
 			if !ok {
+				m.Invalid = append(m.Invalid, e.Text)
+				continue
+			}
+			if len(mailbox) > maxWord {
+				mailbox = addr
+			}
+			if len(addr) > maxWord {
 				m.Invalid = append(m.Invalid, e.Text)
 				continue
 			}
@@ -338,17 +355,76 @@ func mailAddress(e mm1.EncodedString, domain string) (mailbox, addr string, ok b
 // none and is not UTF-8).
 func encodeSubject(e mm1.EncodedString) string {
 	s := e.Text
-	if printableASCII(s) && !strings.Contains(s, "=?") {
+	if plainText(s) {
 		return s
 	}
 	name := CharsetName(e.Charset)
-	if name == "" || name == "us-ascii" && !isASCII(s) {
-		return lex.EncodeWords(s)
+	switch {
+	case utf8.ValidString(s) && (name == "" || name == "us-ascii" || name == "utf-8"):
+		name = "utf-8"
+	case name == "" || name == "us-ascii" || name == "utf-8":
+		name = "unknown-8bit"
 	}
-	if name == "utf-8" && !utf8.ValidString(s) {
-		return lex.EncodeWords(s)
+	return encodeWords(name, s)
+}
+
+// maxWord bounds what is written without a fold point: a word of a header field (an address,
+// a parameter, a Content-ID), well within the 998 octets of a line (RFC 5322 §2.1.1).
+const maxWord = 900
+
+// fits reports whether every line of a formatted field is within 998 octets.
+func fits(field string) bool {
+	for _, l := range strings.Split(field, "\r\n") {
+		if len(l) > lex.MaxLineOctets {
+			return false
+		}
 	}
-	return mime.QEncoding.Encode(name, s)
+	return true
+}
+
+// plainText reports whether s can be an unstructured field value as it is: printable ASCII,
+// no "=?" that a reader would take for an encoded-word, and no run longer than maxWord without
+// a space to fold at.
+func plainText(s string) bool {
+	if !printableASCII(s) || strings.Contains(s, "=?") {
+		return false
+	}
+	for _, w := range strings.Split(s, " ") {
+		if len(w) > maxWord {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeWords writes s, octets in charset, as RFC 2047 encoded-words: Q encoding as Go writes it
+// when that splits s into words, else B encoding in words of at most 45 octets (60 base64
+// characters), split between UTF-8 characters when charset is utf-8.
+func encodeWords(charset, s string) string {
+	if q := mime.QEncoding.Encode(charset, s); q != s {
+		return q
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		n := len(s)
+		if n > 45 {
+			n = 45
+			if charset == "utf-8" {
+				for n > 0 && !utf8.RuneStart(s[n]) {
+					n--
+				}
+				if n == 0 {
+					n = 45
+				}
+			}
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("=?" + charset + "?b?" + base64.StdEncoding.EncodeToString([]byte(s[:n])) + "?=")
+		s = s[n:]
+	}
+	return b.String()
 }
 
 // rawText is the text of a value that is not of its field's type, for Message.Invalid.
@@ -512,8 +588,16 @@ func (w *bodyWriter) leafBody(part mm1.Part) {
 
 // partHeader returns Content-ID, Content-Location, Content-Disposition and the other entry
 // headers with a text value, as MIME header fields.
-func (w *bodyWriter) partHeader(part mm1.Part) []string {
-	var hdr []string
+func (w *bodyWriter) partHeader(part mm1.Part) (hdr []string) {
+	defer func() {
+		kept := hdr[:0]
+		for _, l := range hdr {
+			if fits(l) {
+				kept = append(kept, l)
+			}
+		}
+		hdr = kept
+	}()
 	for _, h := range part.Headers {
 		switch strings.ToLower(h.Name) {
 		case "content-id":
@@ -548,7 +632,7 @@ func (w *bodyWriter) partHeader(part mm1.Part) []string {
 // when it cannot be written in a header.
 func angleID(s string) string {
 	s = strings.TrimSpace(s)
-	if s == "" || !printableASCII(s) {
+	if s == "" || !printableASCII(s) || len(s) > maxWord {
 		return ""
 	}
 	if !strings.HasPrefix(s, "<") {
@@ -563,17 +647,22 @@ func angleID(s string) string {
 // headerText returns text for an unstructured header field: as it is when printable ASCII,
 // else RFC 2047 encoded.
 func headerText(s string) string {
-	if printableASCII(s) && !strings.Contains(s, "=?") {
+	if plainText(s) {
 		return s
 	}
-	return lex.EncodeWords(s)
+	if utf8.ValidString(s) {
+		return encodeWords("utf-8", s)
+	}
+	return encodeWords("unknown-8bit", s)
 }
 
-// mimeMediaType maps a WSP media type to its MIME spelling: the WSP multipart types to
-// multipart/*, anything that is not type/subtype to application/octet-stream.
+// mimeMediaType maps the WSP media type of a leaf to its MIME spelling: anything that is not
+// type/subtype, and the composite types multipart/* and message/* (which MIME does not allow in
+// base64, nor a multipart without its boundary), to application/octet-stream.
 func mimeMediaType(mt string) string {
 	mt = strings.ToLower(strings.TrimSpace(mt))
-	if t, s, ok := strings.Cut(mt, "/"); ok && isToken(t) && isToken(s) && !strings.Contains(s, "/") {
+	if t, s, ok := strings.Cut(mt, "/"); ok && len(mt) <= 255 && isToken(t) && isToken(s) && !strings.Contains(s, "/") &&
+		t != "multipart" && t != "message" {
 		return mt
 	}
 	return "application/octet-stream"
@@ -589,11 +678,13 @@ func isTextual(mt string) bool {
 // integer values in decimal; a parameter with no MIME spelling is left out.
 func mimeParams(ps []mm1.Param, multipart bool) [][2]string {
 	var out [][2]string
+	seen := map[string]bool{}
 	for _, p := range ps {
 		name := strings.ToLower(p.Name)
-		if name == "" || !isToken(name) || name == "boundary" {
+		if name == "" || !isToken(name) || name == "boundary" || seen[name] || len(name) > 64 {
 			continue
 		}
+		seen[name] = true
 		v := paramString(p.Value, name == "charset")
 		switch {
 		case v == "" && name == "charset":
@@ -633,7 +724,7 @@ func formatMediaType(mt string, params [][2]string) string {
 	probe := "x/y"
 	for _, p := range params {
 		s := mime.FormatMediaType(probe, map[string]string{p[0]: p[1]})
-		if s == "" || len(s) <= len(probe) {
+		if s == "" || len(s) <= len(probe) || len(s) > maxWord {
 			continue
 		}
 		b.WriteString(s[len(probe):])
