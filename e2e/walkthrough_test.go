@@ -4,9 +4,11 @@
 package e2e
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -165,6 +167,8 @@ func TestReadmeWalkthrough(t *testing.T) {
 		}
 	}
 
+	readmeMM1(t, s, p)
+
 	// "Sending the same file again is answered again but not delivered again."
 	out, err = exec.Command("bash", "-c", "cd .. && "+swaks).CombinedOutput()
 	if err != nil {
@@ -173,5 +177,86 @@ func TestReadmeWalkthrough(t *testing.T) {
 	p.waitFor(20*time.Second, 2, "walkthrough-0001@mms.peer.example")
 	if n := len(s.aliceMessages("walkthrough-0001")); n != 1 {
 		t.Errorf("after sending twice alice has %d copies", n)
+	}
+}
+
+// readmeMM1 runs the README's MM1 walk-through: the handset's M-send.req
+// with curl, the M-send.conf decoded; the peer's MM of the first
+// walk-through fetched from the Content-Location its notification names,
+// decoded, and answered with an M-NotifyResp.ind.
+func readmeMM1(t *testing.T, s *server, p *peer) {
+	t.Helper()
+	abs, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]string{
+		"127.0.0.1:8080": s.addr("MMS_MM1_PORT"),
+		"./maddy-mms":    binary,
+		"testdata/":      abs + "/testdata/",
+	}
+	dir := t.TempDir()
+	run := func(prefix, marker string) string {
+		t.Helper()
+		cmd := exec.Command("bash", "-c", "set -e; "+prefix+readmeCommand(t, marker, ports))
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", cmd.Args[2], err, out)
+		}
+		return string(out)
+	}
+	run("", "mms encode -o send-req.mms")
+	run("", "--data-binary @send-req.mms")
+	conf := run("", "mms decode send-conf.mms")
+	for _, want := range []string{"X-Mms-Message-Type: m-send-conf", `X-Mms-Transaction-Id: "walkthrough-send-1"`, "X-Mms-Response-Status: Ok", "Message-ID: "} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("M-send.conf lacks %q:\n%s", want, conf)
+		}
+	}
+	id := regexp.MustCompile(`Message-ID: "([^"]+)"`).FindStringSubmatch(conf)
+	req := p.waitFor(20*time.Second, 1, "Subject: Hello from a handset")[0]
+	m, _ := parseREQ(t, req.data)
+	if id == nil || m.MessageID != id[1] || req.from != "+15550001111/TYPE=PLMN@mms.example.net" ||
+		!strings.Contains(string(req.data), "multipart/related") {
+		t.Errorf("REQ %s (X-Mms-Message-ID %q, M-send.conf %q):\n%s", req.from, m.MessageID, id, req.data)
+	}
+
+	// The notification of the first walk-through's MM, in the log.
+	var loc, tx string
+	deadline := time.Now().Add(20 * time.Second)
+	for loc == "" && time.Now().Before(deadline) {
+		for _, line := range strings.Split(s.log.String(), "\n") {
+			if !strings.Contains(line, "MM1 notification (no push_url: logged only)") {
+				continue
+			}
+			l := regexp.MustCompile(`"content_location":"([^"]+)"`).FindStringSubmatch(line)
+			x := regexp.MustCompile(`"transaction_id":"([^"]+)"`).FindStringSubmatch(line)
+			h := regexp.MustCompile(`"pdu_hex":"([0-9a-f]+)"`).FindStringSubmatch(line)
+			if l != nil && x != nil && h != nil && strings.Contains(h[1], hex.EncodeToString([]byte("Hello from the demo peer"))) {
+				loc, tx = l[1], x[1]
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if loc == "" {
+		t.Fatalf("no notification of the walk-through's MM in the log")
+	}
+	vars := "LOC='" + loc + "'; TX='" + tx + "'; "
+	run(vars, `-o retrieve-conf.mms "$LOC"`)
+	rc := run("", "mms decode retrieve-conf.mms")
+	for _, want := range []string{"X-Mms-Message-Type: m-retrieve-conf", `Subject: "Hello from the demo peer"`,
+		`From: "+15550002222/TYPE=PLMN"`, "application/vnd.wap.multipart.related", "--- part 1 of 2", "Content-Type: application/smil", "Hi Alice, this MM came over MM4."} {
+		if !strings.Contains(rc, want) {
+			t.Errorf("M-retrieve.conf lacks %q:\n%s", want, rc)
+		}
+	}
+	run(vars, "testdata/walkthrough/notifyresp.txt")
+	if out := run("", "--data-binary @notifyresp.mms"); strings.TrimSpace(out) != "204" {
+		t.Errorf("M-NotifyResp.ind answered %q", out)
+	}
+	if code, _ := curl(t, "-u", "alice@example.net:alice-password", loc); code != 404 {
+		t.Errorf("GET after M-NotifyResp.ind: HTTP %d, want 404", code)
 	}
 }
