@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"net/mail"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,6 +126,34 @@ func FuzzToRetrieveConf(f *testing.F) {
 		}
 		if len(q.Parts) != len(p.Parts) {
 			t.Fatalf("%d parts decoded, %d encoded", len(q.Parts), len(p.Parts))
+		}
+		// And back to MIME: the same leaves, unless the nesting ToRetrieveConf accepted is
+		// too deep once the message's own multipart counts.
+		m, err := ToMIME(p, Options{Domain: testDomain, Now: testNow})
+		if err != nil {
+			if !strings.Contains(err.Error(), "deeper") {
+				t.Fatalf("ToMIME: %v", err)
+			}
+			return
+		}
+		r, err := ToRetrieveConf(m.Header, bytes.NewReader(m.Body), FromOptions{Now: testNow})
+		if err != nil {
+			t.Fatalf("ToRetrieveConf(ToMIME): %v\n%q", err, wire(t, m))
+		}
+		if p.Parts == nil {
+			if !bytes.Equal(r.Body, p.Body) {
+				t.Fatalf("body %q, want %q", r.Body, p.Body)
+			}
+			return
+		}
+		want, got := mm1Leaves(t, p.Parts), mm1Leaves(t, r.Parts)
+		if len(got) != len(want) {
+			t.Fatalf("%d leaves, want %d", len(got), len(want))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i].data, want[i].data) {
+				t.Fatalf("leaf %d: %q, want %q", i, got[i].data, want[i].data)
+			}
 		}
 	})
 }
