@@ -55,7 +55,10 @@ type FromOptions struct {
 // content type (charset names as MIBenums where CharsetMIB knows them), Content-ID,
 // Content-Location and Content-Disposition, and its data with the transfer encoding removed; a
 // nested multipart a nested WSP multipart. A body that is not multipart becomes the PDU's body
-// with its content type. The work is bounded by MaxDepth, MaxParts and MaxSize.
+// with its content type. A Content-Type that does not parse is read as application/octet-stream;
+// a body part whose base64 or quoted-printable does not decode is an error, as is a multipart
+// without a boundary. The work is bounded by MaxDepth, MaxParts and MaxSize; the PDU returned
+// always encodes.
 func ToRetrieveConf(h textproto.Header, body io.Reader, o FromOptions) (*mm1.PDU, error) {
 	version := o.Version
 	if version == 0 {
