@@ -5,10 +5,19 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -346,6 +355,44 @@ func TestMM1(t *testing.T) {
 		}
 	})
 
+	// alice's MM to bob asks for a delivery report: the DSN comes when
+	// bob's handset has it, not when it is stored.
+	t.Run("a local sender's delivery report waits for the handset", func(t *testing.T) {
+		pdu := sendReq(t, "tx-to-bob", "", "alice-to-bob", "+15550007777/TYPE=PLMN")
+		p, err := mm1.Decode(pdu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Headers = append(p.Headers[:len(p.Headers)-1], hdr(mm1.FieldDeliveryReport, mm1.Yes), p.Headers[len(p.Headers)-1])
+		if pdu, err = p.Encode(); err != nil {
+			t.Fatal(err)
+		}
+		code, body := postPDU(t, url, aliceLogin, pdu)
+		if status, _ := sendConf(t, body); code != 200 || status != "Ok" {
+			t.Fatalf("HTTP %d, status %q", code, status)
+		}
+		n := push.waitFor(t, "+15550007777", "alice-to-bob")
+		time.Sleep(time.Second)
+		if len(s.aliceMessages("Action: delivered")) != 0 {
+			for _, m := range s.aliceMessages("Action: delivered") {
+				if strings.Contains(unfold(m), "alice-to-bob") {
+					t.Fatalf("a DSN before bob's handset fetched the MM:\n%s", m)
+				}
+			}
+		}
+		v, _ := n.Field(mm1.FieldContentLocation)
+		if code, _ := curl(t, "-u", bobLogin, string(v.(mm1.Text))); code != 200 {
+			t.Fatalf("GET: HTTP %d", code)
+		}
+		if code, _ := postPDU(t, url, bobLogin, simpleIndication(t, mm1.MAcknowledgeInd, n.TransactionID())); code != 204 {
+			t.Fatalf("M-Acknowledge.ind: HTTP %d", code)
+		}
+		text := checkReportMail(t, s.waitAlice(t, 20*time.Second, "Action: delivered", "alice-to-bob"), "delivery-status")
+		if !strings.Contains(text, "+15550007777") {
+			t.Errorf("the DSN does not name bob's number:\n%s", text)
+		}
+	})
+
 	t.Run("an MM not fetched by its expiry is reported Expired and deleted", func(t *testing.T) {
 		mm := strings.NewReplacer("X-Mms-Delivery-Report: No", "X-Mms-Delivery-Report: Yes", "X-Mms-Expiry: 86400", "X-Mms-Expiry: 2").
 			Replace(req{txID: "e-tx-1", msgID: "e-mm-1", ack: "Yes", to: "+15550007777/TYPE=PLMN@mms.example.net",
@@ -404,5 +451,104 @@ func tsharkCheck(t *testing.T, pdu []byte, wants ...string) {
 		if !strings.Contains(text, w) {
 			t.Errorf("tshark does not show %q:\n%s", w, text)
 		}
+	}
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 and returns their
+// paths and a pool that trusts it.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mmsc.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+// TestMM1Gateway: the endpoint over TLS (maddy's tls directive) with
+// persistent connections, and a WAP gateway naming the handset's number
+// in a header, believed from its address only.
+func TestMM1Gateway(t *testing.T) {
+	p := newPeer(t)
+	certFile, keyFile, pool := selfSigned(t)
+	s := newServerWith(t, p.port, func(c string) string {
+		return strings.Replace(c, "mm1 tcp://127.0.0.1:{env:MMS_MM1_PORT} {\n",
+			"mm1 tls://127.0.0.1:{env:MMS_MM1_PORT} {\n    tls file "+certFile+" "+keyFile+
+				"\n    msisdn_header X-MSISDN\n    trusted_proxies 127.0.0.2\n", 1)
+	})
+	s.start()
+	url := "https://" + s.addr("MMS_MM1_PORT") + "/mms"
+	client := func(local string) *http.Client {
+		d := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+		return &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
+			DialContext: d.DialContext, TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 1}}
+	}
+	post := func(c *http.Client, pdu []byte, set func(*http.Request)) (int, []byte, bool) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(pdu))
+		req.Header.Set("Content-Type", "application/vnd.wap.mms-message")
+		set(req)
+		reused := false
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("POST: %v", err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, reused
+	}
+	basic := func(r *http.Request) { r.SetBasicAuth("alice@example.net", "alice-password") }
+
+	c := client("127.0.0.1")
+	for i, subject := range []string{"tls-1", "tls-2"} {
+		code, body, reused := post(c, sendReq(t, "tx-"+subject, "", subject, "+15557654321/TYPE=PLMN"), basic)
+		if status, _ := sendConf(t, body); code != 200 || status != "Ok" {
+			t.Fatalf("over TLS: HTTP %d, status %q", code, status)
+		}
+		if i == 1 && !reused {
+			t.Errorf("the second request did not reuse the connection (HTTP/1.1 keep-alive)")
+		}
+		p.waitFor(20*time.Second, 1, "MM4_forward.REQ", subject)
+	}
+
+	msisdn := func(n string) func(*http.Request) { return func(r *http.Request) { r.Header.Set("X-MSISDN", n) } }
+	if code, _, _ := post(c, sendReq(t, "tx-untrusted", "", "untrusted-msisdn", "+15557654321/TYPE=PLMN"), msisdn("15550001111")); code != 401 {
+		t.Errorf("MSISDN header from an untrusted address: HTTP %d, want 401", code)
+	}
+	gw := client("127.0.0.2")
+	code, body, _ := post(gw, sendReq(t, "tx-gw", "", "via-gateway", "+15557654321/TYPE=PLMN"), msisdn("15550001111"))
+	if status, _ := sendConf(t, body); code != 200 || status != "Ok" {
+		t.Fatalf("through the gateway: HTTP %d, status %q", code, status)
+	}
+	req := p.waitFor(20*time.Second, 1, "MM4_forward.REQ", "via-gateway")[0]
+	if req.from != "+15550001111/TYPE=PLMN@mms.example.net" {
+		t.Errorf("the gateway's MM is from %q", req.from)
+	}
+	if code, _, _ := post(gw, sendReq(t, "tx-gw2", "", "not-ours", "+15557654321/TYPE=PLMN"), msisdn("+15559876543")); code != 403 {
+		t.Errorf("a number that is no subscriber: HTTP %d, want 403", code)
+	}
+	if len(p.find("untrusted-msisdn")) != 0 || len(p.find("not-ours")) != 0 {
+		t.Errorf("a refused MM reached the peer")
 	}
 }

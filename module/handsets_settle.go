@@ -54,11 +54,11 @@ func (h *Handsets) settle(ctx context.Context, l log.Logger, m state.HandsetMM, 
 }
 
 // report sends the delivery report on m: an MM4_delivery_report.REQ to
-// the peer it came from. Local senders were told by target.mms_send when
-// the MM was stored.
+// the peer it came from, or a DSN to a local sender's own address
+// (RFC 4356 §2.1.4, Table 4).
 func (h *Handsets) report(ctx context.Context, l log.Logger, m state.HandsetMM, status mmsmap.MMStatus) error {
 	if m.Peer == "" {
-		return nil
+		return h.reportLocal(ctx, l, m, status)
 	}
 	r := h.relay
 	peer := r.Peer(m.Peer)
@@ -115,4 +115,24 @@ func containsState(list []state.HandsetState, s state.HandsetState) bool {
 		}
 	}
 	return false
+}
+
+// reportLocal tells a local sender by DSN what became of the MM on the
+// recipient's handset.
+func (h *Handsets) reportLocal(ctx context.Context, l log.Logger, m state.HandsetMM, status mmsmap.MMStatus) error {
+	if m.NotifyTo == "" {
+		return nil
+	}
+	sent := state.SentMM{NotifyTo: m.NotifyTo, RFC822MessageID: m.RFC822MessageID, Subject: m.Subject, DeliveryReport: true}
+	rep := state.Report{Kind: state.DeliveryReport, Status: string(status), At: time.Now()}
+	dsn, err := h.relay.tellSender(ctx, sent, rep, nil, []string{m.Number})
+	if err != nil || dsn == nil {
+		return err
+	}
+	if err := dsn.Commit(ctx); err != nil {
+		dsn.Abort(ctx)
+		return err
+	}
+	l.Msg("delivery report told to the sender", "to", m.NotifyTo, "number", m.Number, "status", string(status))
+	return nil
 }

@@ -29,6 +29,9 @@ type handsetMM struct {
 	DeliveryReport bool
 	ReadReply      bool
 	Expires        time.Time // zero: default_expiry
+	// NotifyTo: a local sender's own address, told by DSN (see
+	// localReport); RFC822MessageID the Message-ID of its mail form.
+	NotifyTo, RFC822MessageID string
 }
 
 // storedMMs are MMs stored for handsets, not yet committed: their rows and
@@ -99,6 +102,7 @@ func (h *Handsets) Store(ctx context.Context, numbers []string, mm handsetMM, he
 			Sender: mm.Sender, Subject: clip(subject, 256), Class: class, Size: int64(len(b)),
 			DeliveryReport: mm.DeliveryReport, ReadReply: mm.ReadReply,
 			ReceivedAt: now, Expires: expires, State: state.HandsetStored, StateAt: now,
+			NotifyTo: mm.NotifyTo, RFC822MessageID: mm.RFC822MessageID,
 		}
 		if err := h.relay.state.PutHandsetMM(ctx, rec); err != nil {
 			s.Abort(ctx)

@@ -51,6 +51,9 @@ func (internetMail) body(ctx context.Context, d *delivery, _ *classified, h text
 	if mm.MessageID == "" {
 		mm.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
 	}
+	if lr, ok := ctx.Value(localReportKey{}).(localReport); ok && lr.NotifyTo != "" {
+		mm.DeliveryReport, mm.NotifyTo, mm.RFC822MessageID = true, lr.NotifyTo, lr.RFC822MessageID
+	}
 	if err := d.storeForHandsets(ctx, mm, h, body); err != nil {
 		if text, ok := errConversion(err); ok {
 			return d.targetErr(554, exterrors.EnhancedCode{5, 6, 0}, text, err)

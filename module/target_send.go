@@ -161,6 +161,7 @@ type sendDelivery struct {
 	// for a delivery report, which for them is a DSN at once.
 	localNumbers []string
 	localReport  bool
+	handsetLocal []string // local numbers whose report waits for their handset (mms.handsets)
 }
 
 func (d *sendDelivery) err(code int, enh exterrors.EnhancedCode, msg string, err error) error {
@@ -253,8 +254,15 @@ func (d *sendDelivery) Body(ctx context.Context, header textproto.Header, body b
 	d.localReport = d.opts.DeliveryReport ||
 		d.opts.MMSFields && strings.EqualFold(strings.TrimSpace(header.Get("X-Mms-Delivery-Report")), "yes")
 	if d.local != nil {
-		if err := d.local.Body(ctx, header, body); err != nil {
+		lctx := ctx
+		if d.localReport {
+			lctx = context.WithValue(ctx, localReportKey{}, localReport{NotifyTo: d.notify, RFC822MessageID: d.rfc822ID})
+		}
+		if err := d.local.Body(lctx, header, body); err != nil {
 			return err
+		}
+		if ld, ok := d.local.(*delivery); ok {
+			d.handsetLocal = ld.handsetOnly
 		}
 	}
 	if len(d.order) == 0 || reportOnly {
@@ -563,12 +571,13 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 // the MM reached the local recipients' mailboxes: between local
 // subscribers the report is a DSN (RFC 4356 §2.1.4, Table 4: Retrieved).
 func (d *sendDelivery) reportLocal(ctx context.Context) {
-	if !d.localReport || len(d.localNumbers) == 0 {
+	numbers := without(d.localNumbers, d.handsetLocal)
+	if !d.localReport || len(numbers) == 0 {
 		return
 	}
 	sent := state.SentMM{NotifyTo: d.notify, RFC822MessageID: d.rfc822ID, Subject: d.subject, DeliveryReport: true}
 	rep := state.Report{Kind: state.DeliveryReport, Status: string(mmsmap.MMStatusRetrieved), At: time.Now()}
-	dsn, err := d.t.relay.tellSender(ctx, sent, rep, nil, d.localNumbers)
+	dsn, err := d.t.relay.tellSender(ctx, sent, rep, nil, numbers)
 	if err == nil && dsn != nil {
 		if err = dsn.Commit(ctx); err != nil {
 			dsn.Abort(ctx)
@@ -639,3 +648,10 @@ func numbersOf(list []mmsmap.Address) []string {
 func init() {
 	module.Register("target.mms_send", NewSendTarget)
 }
+
+// localReportKey carries, into target.mms_deliver, that the sender of an MM
+// delivered locally asked for a delivery report: a recipient who reads MMs
+// on a handset only is reported when the handset fetches it (mms.handsets).
+type localReportKey struct{}
+
+type localReport struct{ NotifyTo, RFC822MessageID string }

@@ -15,11 +15,12 @@ import (
 // WHERE contains its condition as written.
 const (
 	handsetColumns = `id, transaction_id, number, message_id, peer, sender, subject, class, size,
-			delivery_report, read_reply, received_at, expires_at, notified_at, state, state_at`
+			delivery_report, read_reply, received_at, expires_at, notified_at, state, state_at, notify_to,
+			rfc822_message_id`
 
 	// ON CONFLICT without a target: a duplicate ID or transaction ID.
 	qPutHandset = `INSERT INTO mms_handset (` + handsetColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT DO NOTHING`
 
 	qGetHandset        = `SELECT ` + handsetColumns + ` FROM mms_handset WHERE id = $1`
@@ -79,7 +80,8 @@ func (d *db) PutHandsetMM(ctx context.Context, m HandsetMM) error {
 	}
 	n, err := d.hexec(ctx, qPutHandset, m.ID, m.TransactionID, m.Number, m.MessageID, m.Peer, m.Sender,
 		m.Subject, m.Class, m.Size, boolInt(m.DeliveryReport), boolInt(m.ReadReply),
-		nanos(m.ReceivedAt), nanos(m.Expires), nanos(m.NotifiedAt), string(HandsetStored), nanos(stateAt))
+		nanos(m.ReceivedAt), nanos(m.Expires), nanos(m.NotifiedAt), string(HandsetStored), nanos(stateAt),
+		m.NotifyTo, m.RFC822MessageID)
 	if err != nil {
 		return fmt.Errorf("state: put handset MM %s: %w", m.ID, err)
 	}
@@ -202,7 +204,8 @@ func readHandsets(rows *sql.Rows, err error) ([]HandsetMM, error) {
 		var dr, rr, received, expires, notified, stateAt int64
 		var st string
 		if err := rows.Scan(&m.ID, &m.TransactionID, &m.Number, &m.MessageID, &m.Peer, &m.Sender,
-			&m.Subject, &m.Class, &m.Size, &dr, &rr, &received, &expires, &notified, &st, &stateAt); err != nil {
+			&m.Subject, &m.Class, &m.Size, &dr, &rr, &received, &expires, &notified, &st, &stateAt,
+			&m.NotifyTo, &m.RFC822MessageID); err != nil {
 			return nil, err
 		}
 		m.DeliveryReport, m.ReadReply = dr != 0, rr != 0

@@ -169,7 +169,9 @@ var migrations = []migration{
 				expires_at      BIGINT  NOT NULL DEFAULT 0,
 				notified_at     BIGINT  NOT NULL DEFAULT 0,
 				state           TEXT    NOT NULL,
-				state_at        BIGINT  NOT NULL DEFAULT 0)`,
+				state_at        BIGINT  NOT NULL DEFAULT 0,
+				notify_to       TEXT    NOT NULL DEFAULT '',
+				rfc822_message_id TEXT  NOT NULL DEFAULT '')`,
 			`CREATE UNIQUE INDEX mms_handset_transaction ON mms_handset (transaction_id)`,
 			`CREATE INDEX mms_handset_pending ON mms_handset (received_at, id)
 				WHERE state = 'stored' AND notified_at = 0`,

@@ -416,6 +416,10 @@ type HandsetMM struct {
 	NotifiedAt          time.Time // zero until the notification was handed to the push hook
 	State               HandsetState
 	StateAt             time.Time
+	// NotifyTo is where the delivery report of an MM from a local sender
+	// goes as a DSN (the sending account's own address), "" for none;
+	// RFC822MessageID is the Message-ID of that MM's mail form.
+	NotifyTo, RFC822MessageID string
 }
 
 // Handsets holds the MMs waiting for retrieval by handsets over MM1 (OMA
