@@ -95,6 +95,10 @@ func (e *mm1Endpoint) sendReq(c *mm1Call) {
 		answer(mm1StatusFormatCorrupt, "corrupt", clip(err.Error(), 256), "")
 		return
 	}
+	if len(m.Recipients) == 0 && len(m.Invalid) != 0 {
+		answer(mm1StatusAddressUnresolved, "refused", clip("Not an MMS address: "+strings.Join(m.Invalid, ", "), 256), "")
+		return
+	}
 	if len(m.Recipients) == 0 {
 		answer(mm1StatusFormatCorrupt, "corrupt", "No recipients (To, Cc or Bcc)", "")
 		return
@@ -130,6 +134,13 @@ func (e *mm1Endpoint) sendReq(c *mm1Call) {
 		return
 	}
 	c.log.Msg("M-send.req accepted", "message_id", msgID, "rcpts", len(m.Recipients))
+	if len(m.Invalid) != 0 {
+		note := "Not an MMS address: " + strings.Join(m.Invalid, ", ")
+		if text != "" {
+			note += "; " + text
+		}
+		status, text = mm1StatusPartialSuccess, clip(note, 256)
+	}
 	if status == mm1StatusOk {
 		answer(status, "ok", "", msgID)
 		return
