@@ -6,19 +6,24 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
 // TestPeerDownThenBack: a REQ for a peer that is down is queued (the
 // submitter gets 250), retried, and delivered once the peer is back.
-// maddy v0.8.2's queue retries 15 minutes after a failed attempt (not
-// configurable), so this test takes about 16 minutes; it runs in parallel
-// with the rest of the suite.
+// maddy v0.8.2's queue retries 15 minutes after a failed attempt; with
+// patch maddy-0005 the test sets initial_retry_time 2s, so the retry, and
+// the REQ surviving a restart while the peer is down, show in seconds.
 func TestPeerDownThenBack(t *testing.T) {
 	t.Parallel()
 	port := freePort(t) // nobody listens there yet: the peer is down
-	s := newServer(t, port)
+	// The queue retries after 2 s instead of 15 minutes (maddy-0005:
+	// initial_retry_time), so the retry shows within the test.
+	s := newServerWith(t, port, func(c string) string {
+		return strings.Replace(c, "target.queue mm4_out {\n", "target.queue mm4_out {\n    initial_retry_time 2s\n    retry_time_scale 1\n", 1)
+	})
 	s.start()
 	mustAccept(t, s.submit(submission{auth: aliceAuth, from: "alice@example.net",
 		rcpts: []string{"+15550002222@mms.example.net"},
@@ -36,9 +41,16 @@ func TestPeerDownThenBack(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	time.Sleep(3 * time.Second) // the first attempt has failed by now
+	time.Sleep(3 * time.Second) // the first attempts have failed by now
+	// A restart while the peer is down keeps the REQ queued.
+	s.stop()
+	s.start()
+	time.Sleep(3 * time.Second)
+	if len(s.log.String()) == 0 {
+		t.Fatal("no log after the restart")
+	}
 	p := newPeerOn(t, port)
-	p.waitFor(20*time.Minute, 1, "Subject: peer-down-1")
+	p.waitFor(60*time.Second, 1, "Subject: peer-down-1")
 	time.Sleep(3 * time.Second)
 	if n := len(p.find("Subject: peer-down-1")); n != 1 {
 		t.Errorf("the REQ arrived %d times once the peer was back, want once", n)
