@@ -66,6 +66,7 @@ type Handsets struct {
 	stopped   sync.WaitGroup
 	startOnce sync.Once
 	closeOnce sync.Once
+	settleMu  sync.Mutex // settle: one at a time
 }
 
 // DeliveryMode is where a subscriber reads MMs.
@@ -215,9 +216,22 @@ func (h *Handsets) cycle() {
 			h.log.Printf("panic in the handsets loop: %v\n%s", err, debug.Stack())
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	// Close does not wait for a push gateway that does not answer, and
+	// one that eats the cycle's time does not hold up the expiry.
+	stopCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() {
+		select {
+		case <-h.stop:
+			stop()
+		case <-stopCtx.Done():
+		}
+	}()
+	ctx, cancel := context.WithTimeout(stopCtx, 5*time.Minute)
 	h.pushPending(ctx)
+	cancel()
+	ctx, cancel = context.WithTimeout(stopCtx, 5*time.Minute)
+	defer cancel()
 	h.expire(ctx)
 }
 

@@ -85,6 +85,9 @@ func (h *Handsets) pushPending(ctx context.Context) {
 		return
 	}
 	for _, m := range pending {
+		if ctx.Err() != nil {
+			return // stopping, or out of time: the rest next cycle
+		}
 		if err := h.push(ctx, m); err != nil {
 			handsetPushFailures.Inc()
 			h.log.Error("MM1 notification not delivered to the push gateway; tried again later", err,

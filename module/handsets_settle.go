@@ -31,6 +31,21 @@ func (h *Handsets) settle(ctx context.Context, l log.Logger, m state.HandsetMM, 
 	if !containsState(openStates, m.State) {
 		return false, nil
 	}
+	// One settle at a time, on the MM as it is now: two answers, or an
+	// answer and the expiry, that looked it up at once report it once.
+	// Once its report is queued the state move is not given up because
+	// the handset hung up (the MM would stay open and expire reported).
+	ctx = context.WithoutCancel(ctx)
+	h.settleMu.Lock()
+	defer h.settleMu.Unlock()
+	cur, ok, err := h.relay.state.HandsetMM(ctx, m.ID)
+	if err != nil {
+		return false, err
+	}
+	if !ok || !containsState(openStates, cur.State) {
+		return false, nil
+	}
+	m = cur
 	if m.DeliveryReport && reportAllowed {
 		if err := h.report(ctx, l, m, status); err != nil {
 			return false, err

@@ -326,6 +326,9 @@ func (e *mm1Endpoint) post(w http.ResponseWriter, r *http.Request, c mm1Caller) 
 		e.sendConf(w, pdu.TransactionID(), mm1StatusUnsupported, "This MMSC does not take this PDU type", "")
 		return
 	}
+	// What a PDU starts (an MM routed, a report queued and its MM
+	// settled) is finished even if the handset hangs up meanwhile.
+	r = r.WithContext(context.WithoutCancel(r.Context()))
 	handler(e, &mm1Call{w: w, r: r, caller: c, pdu: pdu, log: l})
 }
 

@@ -1,0 +1,202 @@
+// maddy-mms: the SMTP face of an MMS Relay/Server, built on maddy.
+// Copyright © 2026 maddy-mms contributors. Licensed under the GNU GPL v3 or later (see LICENSE).
+
+package module
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/foxcpp/maddy/framework/log"
+	"github.com/foxcpp/maddy/framework/module"
+	"github.com/maddy-mms/maddy-mms/internal/state"
+	"github.com/maddy-mms/maddy-mms/mmsmap"
+)
+
+// memBlobs is an in-memory storage.blob.
+type memBlobs struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+type memBlob struct {
+	s   *memBlobs
+	key string
+	buf bytes.Buffer
+}
+
+func (b *memBlob) Write(p []byte) (int, error) { return b.buf.Write(p) }
+func (b *memBlob) Sync() error {
+	b.s.mu.Lock()
+	b.s.m[b.key] = append([]byte(nil), b.buf.Bytes()...)
+	b.s.mu.Unlock()
+	return nil
+}
+func (b *memBlob) Close() error { return nil }
+
+func (s *memBlobs) Create(_ context.Context, key string, _ int64) (module.Blob, error) {
+	return &memBlob{s: s, key: key}, nil
+}
+
+func (s *memBlobs) Open(_ context.Context, key string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.m[key]
+	if !ok {
+		return nil, module.ErrNoSuchBlob
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (s *memBlobs) Delete(_ context.Context, keys []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		delete(s.m, k)
+	}
+	return nil
+}
+
+// hookTarget is a fakeTarget whose deliveries run onCommit when committed.
+type hookTarget struct {
+	fakeTarget
+	onCommit func()
+}
+
+type hookDelivery struct {
+	*fakeDelivery
+	onCommit func()
+}
+
+func (h *hookTarget) Start(ctx context.Context, meta *module.MsgMetadata, from string) (module.Delivery, error) {
+	d, _ := h.fakeTarget.Start(ctx, meta, from)
+	return &hookDelivery{fakeDelivery: d.(*fakeDelivery), onCommit: h.onCommit}, nil
+}
+
+func (d *hookDelivery) Commit(ctx context.Context) error {
+	d.fakeDelivery.Commit(ctx)
+	if d.onCommit != nil {
+		d.onCommit()
+	}
+	return nil
+}
+
+func committedReports(f *fakeTarget) int {
+	n := 0
+	for _, d := range f.deliveries {
+		if d.committed {
+			n++
+		}
+	}
+	return n
+}
+
+func newReviewHandsets(t *testing.T, f *deliverFixture) *Handsets {
+	t.Helper()
+	h := &Handsets{relay: f.relay, blobs: &memBlobs{m: map[string][]byte{}}, URL: "http://mmsc.test/mms",
+		DefaultExpiry: time.Hour, Interval: time.Hour, MaxSize: 1 << 20, log: log.Logger{Name: "test"},
+		client: &http.Client{Timeout: 30 * time.Second}, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+func putReviewMM(t *testing.T, f *deliverFixture, h *Handsets, id string) state.HandsetMM {
+	t.Helper()
+	now := time.Now()
+	m := state.HandsetMM{ID: id, TransactionID: "t" + id, Number: "+15550002222", MessageID: "msg-" + id,
+		Peer: "demo", Sender: "+48600000001/TYPE=PLMN", Size: 3, DeliveryReport: true, ReceivedAt: now,
+		Expires: now.Add(time.Hour), State: state.HandsetStored, StateAt: now}
+	if err := f.relay.state.PutHandsetMM(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.writeBlob(context.Background(), id, []byte("pdu")); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The handset's acknowledgement and the expiry (or two acknowledgements)
+// read the same open MM: only the first settles it and reports; the other
+// must not send a second, contradicting report (Retrieved and Expired).
+func TestReviewSettleRaceReportsOnce(t *testing.T) {
+	f := newDeliverFixture(t)
+	h := newReviewHandsets(t, f)
+	m := putReviewMM(t, f, h, "00000000000000000000000000000001")
+	ctx := context.Background()
+	// Both callers looked the MM up before either settled it.
+	moved, err := h.settle(ctx, h.log, m, state.HandsetAcknowledged, mmsmap.MMStatusRetrieved, true)
+	if err != nil || !moved {
+		t.Fatalf("first settle: moved %v, %v", moved, err)
+	}
+	moved, err = h.settle(ctx, h.log, m, state.HandsetExpired, mmsmap.MMStatusExpired, true)
+	if err != nil || moved {
+		t.Fatalf("second settle: moved %v, %v", moved, err)
+	}
+	if n := committedReports(f.out); n != 1 {
+		t.Errorf("%d delivery reports for one MM settled twice", n)
+	}
+}
+
+// A report queued is followed by the state move even when the request's
+// context ends in between (the handset hung up): else the MM stays open
+// and its expiry reports it again, Expired after Retrieved.
+func TestReviewSettleSurvivesCancelledRequest(t *testing.T) {
+	f := newDeliverFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &hookTarget{onCommit: cancel}
+	for _, p := range f.relay.Peers {
+		p.SendVia = out
+	}
+	h := newReviewHandsets(t, f)
+	m := putReviewMM(t, f, h, "00000000000000000000000000000002")
+	if moved, err := h.settle(ctx, h.log, m, state.HandsetAcknowledged, mmsmap.MMStatusRetrieved, true); err != nil || !moved {
+		t.Fatalf("settle: moved %v, %v", moved, err)
+	}
+	got, ok, err := f.relay.state.HandsetMM(context.Background(), m.ID)
+	if err != nil || !ok || got.State != state.HandsetAcknowledged {
+		t.Fatalf("state after the report was queued: %q (%v, %v)", got.State, ok, err)
+	}
+}
+
+// Close does not wait for a push gateway that does not answer.
+func TestReviewCloseDoesNotWaitForPushGateway(t *testing.T) {
+	f := newDeliverFixture(t)
+	arrived := make(chan struct{}, 10)
+	release := make(chan struct{})
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer gw.Close()
+	defer close(release)
+	h := newReviewHandsets(t, f)
+	h.PushURL = gw.URL
+	putReviewMM(t, f, h, "00000000000000000000000000000003")
+	h.start()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no push")
+	}
+	start := time.Now()
+	done := make(chan struct{})
+	go func() { h.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waits for the push gateway")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Close took %v", d)
+	}
+}
