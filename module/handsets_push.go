@@ -79,16 +79,25 @@ func (h *Handsets) notification(m state.HandsetMM) ([]byte, error) {
 
 // pushPending pushes the notifications not yet handed on.
 func (h *Handsets) pushPending(ctx context.Context) {
-	pending, err := h.relay.state.PendingNotifications(ctx, 500)
+	// A number the gateway refused is not tried again in the same cycle,
+	// so its backlog does not fill the cycle and hold up other numbers'.
+	pending, err := h.relay.state.PendingNotifications(ctx, 10000)
 	if err != nil {
 		h.log.Error("cannot list MM1 notifications to push", err)
 		return
 	}
+	refused := map[string]bool{}
+	attempts := 0
 	for _, m := range pending {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || attempts == 500 {
 			return // stopping, or out of time: the rest next cycle
 		}
+		if refused[m.Number] {
+			continue
+		}
+		attempts++
 		if err := h.push(ctx, m); err != nil {
+			refused[m.Number] = true
 			handsetPushFailures.Inc()
 			h.log.Error("MM1 notification not delivered to the push gateway; tried again later", err,
 				"number", m.Number, "id", m.ID)

@@ -6,6 +6,7 @@ package module
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -198,5 +199,50 @@ func TestReviewCloseDoesNotWaitForPushGateway(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Close took %v", d)
+	}
+}
+
+// Notifications the push gateway keeps refusing (a number it does not
+// reach) do not hold up everyone else's: 500 refused MMs for one number
+// used to fill every cycle's list until they expired.
+func TestReviewRefusedPushesDoNotBlockOthers(t *testing.T) {
+	f := newDeliverFixture(t)
+	var mu sync.Mutex
+	pushed := map[string]int{}
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		to := r.URL.Query().Get("to")
+		mu.Lock()
+		pushed[to]++
+		mu.Unlock()
+		if to == "+15550002222" {
+			http.Error(w, "unknown subscriber", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer gw.Close()
+	h := newReviewHandsets(t, f)
+	h.PushURL = gw.URL
+	ctx := context.Background()
+	now := time.Now()
+	for i := 0; i < 500; i++ {
+		m := state.HandsetMM{ID: fmt.Sprintf("b%031d", i), TransactionID: fmt.Sprintf("tb%d", i), Number: "+15550002222",
+			ReceivedAt: now.Add(-time.Hour), Expires: now.Add(time.Hour), State: state.HandsetStored, StateAt: now}
+		if err := f.relay.state.PutHandsetMM(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := state.HandsetMM{ID: "c0000000000000000000000000000001", TransactionID: "tc1", Number: "+15550001111",
+		ReceivedAt: now, Expires: now.Add(time.Hour), State: state.HandsetStored, StateAt: now}
+	if err := f.relay.state.PutHandsetMM(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	h.pushPending(ctx)
+	h.pushPending(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	if pushed["+15550001111"] != 1 {
+		t.Errorf("the other subscriber's notification pushed %d times; the refused number tried %d times",
+			pushed["+15550001111"], pushed["+15550002222"])
 	}
 }
