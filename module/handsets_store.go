@@ -155,12 +155,16 @@ func (h *Handsets) readBlob(ctx context.Context, id string, size int64) ([]byte,
 	return io.ReadAll(io.LimitReader(r, limit+1))
 }
 
-// remove deletes a stored MM's blob and row.
+// remove deletes a stored MM's row, then its blob: a row left behind
+// would be notified and served, a blob left behind is only space.
 func (h *Handsets) remove(ctx context.Context, id string) error {
+	if err := h.relay.state.DeleteHandsetMM(ctx, id); err != nil {
+		return err
+	}
 	if err := h.blobs.Delete(ctx, []string{id}); err != nil && !errors.Is(err, module.ErrNoSuchBlob) {
 		return err
 	}
-	return h.relay.state.DeleteHandsetMM(ctx, id)
+	return nil
 }
 
 // Commit has the notifications pushed (in the background: the MMs are

@@ -6,6 +6,7 @@ package module
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/foxcpp/maddy/framework/buffer"
 	"github.com/foxcpp/maddy/framework/log"
 	"github.com/foxcpp/maddy/framework/module"
 	"github.com/maddy-mms/maddy-mms/internal/state"
@@ -244,5 +246,36 @@ func TestReviewRefusedPushesDoNotBlockOthers(t *testing.T) {
 	if pushed["+15550001111"] != 1 {
 		t.Errorf("the other subscriber's notification pushed %d times; the refused number tried %d times",
 			pushed["+15550001111"], pushed["+15550002222"])
+	}
+}
+
+// failingDelete is a blob store whose Delete fails (an S3 outage).
+type failingDelete struct{ *memBlobs }
+
+func (failingDelete) Delete(context.Context, []string) error { return errors.New("blob store down") }
+
+// An MM stored for a handset and then aborted (the sender was refused) is
+// not left behind as a stored MM when its blob cannot be deleted: its row
+// would have its notification pushed, the handset fetch what was refused.
+func TestReviewAbortWithBlobStoreDownLeavesNoMM(t *testing.T) {
+	f := newDeliverFixture(t)
+	h := newReviewHandsets(t, f)
+	h.blobs = failingDelete{&memBlobs{m: map[string][]byte{}}}
+	ctx := context.Background()
+	s, err := h.Store(ctx, []string{"+15550002222"}, handsetMM{MessageID: "abort-1", Sender: "+48600000001/TYPE=PLMN"},
+		parseHdr(t, "From: +48600000001/TYPE=PLMN@mms.peer.example\nSubject: aborted\nContent-Type: text/plain\n\n"),
+		buffer.MemoryBuffer{Slice: []byte("hello\r\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := append([]string(nil), s.ids...)
+	s.Abort(ctx)
+	for _, id := range ids {
+		if m, ok, err := f.relay.state.HandsetMM(ctx, id); err != nil || ok {
+			t.Errorf("aborted MM %s still stored (state %q, %v)", id, m.State, err)
+		}
+	}
+	if p, err := f.relay.state.PendingNotifications(ctx, 10); err != nil || len(p) != 0 {
+		t.Errorf("%d notifications pending for an aborted MM (%v)", len(p), err)
 	}
 }
