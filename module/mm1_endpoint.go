@@ -44,7 +44,9 @@ import (
 type mm1Endpoint struct {
 	name  string
 	addrs []string
-	log   log.Logger
+
+	authCache *authCache // logins accepted lately (auth_cache)
+	log       log.Logger
 
 	auth      module.PlainAuth
 	relay     *Relay
@@ -90,12 +92,17 @@ func (e *mm1Endpoint) Init(cfg *config.Map) error {
 	cfg.String("msisdn_header", false, false, "", &e.msisdnHeader)
 	cfg.StringList("trusted_proxies", false, false, nil, &proxies)
 	cfg.DataSize("max_message_size", false, false, 2<<20, &e.maxSize)
+	var authTTL time.Duration
+	cfg.Duration("auth_cache", false, false, 5*time.Minute, &authTTL)
 	if _, err := cfg.Process(); err != nil {
 		return err
 	}
 	var err error
 	if e.relay, err = ref.resolve(cfg, e.Name(), nil); err != nil {
 		return err
+	}
+	if authTTL > 0 {
+		e.authCache = newAuthCache(authTTL, 100000)
 	}
 	if e.auth == nil && e.msisdnHeader == "" {
 		return config.NodeErr(cfg.Block, "mm1: handsets must authenticate: set auth, msisdn_header, or both")
@@ -204,7 +211,13 @@ func (e *mm1Endpoint) authenticate(w http.ResponseWriter, r *http.Request) (mm1C
 	}
 	user, pass, ok := r.BasicAuth()
 	if ok && e.auth != nil {
+		now := time.Now()
+		if e.authCache.valid(user, pass, now) {
+			c.Login = user
+			return c, true
+		}
 		if err := e.auth.AuthPlain(user, pass); err == nil {
+			e.authCache.add(user, pass, now)
 			c.Login = user
 			return c, true
 		}
