@@ -57,6 +57,7 @@ type Handsets struct {
 	URL           string // base of Content-Location, without a trailing slash
 	PushURL       string
 	DefaultExpiry time.Duration
+	MaxExpiry     time.Duration
 	Interval      time.Duration
 	MaxSize       int64
 
@@ -101,6 +102,7 @@ func (h *Handsets) Init(cfg *config.Map) error {
 	cfg.String("url", false, true, "", &h.URL)
 	cfg.String("push_url", false, false, "", &h.PushURL)
 	cfg.Duration("default_expiry", false, false, 7*24*time.Hour, &h.DefaultExpiry)
+	cfg.Duration("max_expiry", false, false, 30*24*time.Hour, &h.MaxExpiry)
 	cfg.Duration("check_interval", false, false, time.Minute, &h.Interval)
 	cfg.DataSize("max_message_size", false, false, 2<<20, &h.MaxSize)
 	if _, err := cfg.Process(); err != nil {
@@ -120,8 +122,8 @@ func (h *Handsets) Init(cfg *config.Map) error {
 			return config.NodeErr(cfg.Block, "%s: push_url must be an absolute http or https URL: %q", h.Name(), h.PushURL)
 		}
 	}
-	if h.Interval <= 0 || h.DefaultExpiry <= 0 {
-		return config.NodeErr(cfg.Block, "%s: check_interval and default_expiry must be positive", h.Name())
+	if h.Interval <= 0 || h.DefaultExpiry <= 0 || h.MaxExpiry < h.DefaultExpiry {
+		return config.NodeErr(cfg.Block, "%s: check_interval and default_expiry must be positive, max_expiry at least default_expiry", h.Name())
 	}
 	h.client = &http.Client{Timeout: 30 * time.Second}
 	h.wake = make(chan struct{}, 1)

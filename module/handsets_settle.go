@@ -115,11 +115,17 @@ func (h *Handsets) expire(ctx context.Context) {
 		return
 	}
 	for _, m := range list {
-		if _, err := h.settle(ctx, h.log, m, state.HandsetExpired, mmsmap.MMStatusExpired, true); err != nil {
+		// Fetched (GET answered) but never acknowledged: the handset has
+		// it, and its answer was lost; it is not reported Expired.
+		to, status, what := state.HandsetExpired, mmsmap.MMStatusExpired, "MM expired before the handset fetched it"
+		if m.State == state.HandsetRetrieved {
+			to, status, what = state.HandsetAcknowledged, mmsmap.MMStatusRetrieved, "MM fetched by the handset, never acknowledged: settled as retrieved at its expiry"
+		}
+		if _, err := h.settle(ctx, h.log, m, to, status, true); err != nil {
 			h.log.Error("cannot expire an MM stored for a handset; tried again later", err, "id", m.ID)
 			continue
 		}
-		h.log.Msg("MM expired before the handset fetched it", "number", m.Number, "message_id", m.MessageID)
+		h.log.Msg(what, "number", m.Number, "message_id", m.MessageID)
 	}
 }
 

@@ -62,6 +62,9 @@ func (h *Handsets) Store(ctx context.Context, numbers []string, mm handsetMM, he
 	if expires.IsZero() || expires.Before(now) {
 		expires = now.Add(h.DefaultExpiry)
 	}
+	if limit := now.Add(h.MaxExpiry); expires.After(limit) {
+		expires = limit // a sender may not keep storage busy for years
+	}
 	subject := header.Get("Subject")
 	class := header.Get("X-Mms-Message-Class")
 	if class == "" {

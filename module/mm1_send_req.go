@@ -80,6 +80,13 @@ func (e *mm1Endpoint) sendReq(c *mm1Call) {
 		mm1Requests.WithLabelValues("m-send-req", outcome).Inc()
 		e.sendConf(c.w, tx, status, text, msgID)
 	}
+	if major, _, ok := c.pdu.Version(); ok && major > 1 {
+		// OMA-MMS-ENC version management: a major version we
+		// do not implement is answered Error-unsupported-message.
+		c.log.Msg("M-send.req refused: unsupported MMS major version", "major", major)
+		answer(mm1StatusUnsupported, "unsupported", "MMS major version not supported (this MMSC speaks 1.x)", "")
+		return
+	}
 	if err := c.pdu.Check(); err != nil {
 		c.log.Msg("M-send.req refused: malformed", "reason", err.Error())
 		answer(mm1StatusFormatCorrupt, "corrupt", clip(err.Error(), 256), "")
