@@ -1,0 +1,5 @@
+// +build cgo
+
+package main
+
+import _ "github.com/mattn/go-sqlite3"
