@@ -445,7 +445,7 @@ var (
 			if err != nil {
 				return nil, err
 			}
-			if n >= len(v) || v[n] < 0x20 {
+			if n >= len(v) || (v[n] < 0x20 && v[n] != 0) { // 0: an empty text
 				return nil, errBadValue
 			}
 			s, m, err := readTextString(v[n:])
