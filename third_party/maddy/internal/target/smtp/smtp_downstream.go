@@ -63,7 +63,23 @@ type Downstream struct {
 	commandTimeout    time.Duration
 	submissionTimeout time.Duration
 
+	// Connection reuse (conn_reuse_limit > 0): a connection that carried
+	// a transaction without error waits in idle for the next delivery
+	// (at most connMaxIdle, RSET before use), until it has carried
+	// reuseLimit transactions.
+	reuseLimit  int
+	connMaxIdle time.Duration
+	idle        chan idleConn
+	authMode    string
+
 	log log.Logger
+}
+
+// idleConn is a connection waiting for its next transaction.
+type idleConn struct {
+	conn  *smtpconn.C
+	used  int // transactions carried
+	since time.Time
 }
 
 func (u *Downstream) moduleError(err error) error {
@@ -119,7 +135,14 @@ func (u *Downstream) Init(cfg *config.Map) error {
 	cfg.StringList("targets", false, false, nil, &targetsArg)
 	cfg.Custom("auth", false, false, func() (interface{}, error) {
 		return nil, nil
-	}, saslAuthDirective, &u.saslFactory)
+	}, func(m *config.Map, node config.Node) (interface{}, error) {
+		if len(node.Args) != 0 {
+			u.authMode = node.Args[0]
+		}
+		return saslAuthDirective(m, node)
+	}, &u.saslFactory)
+	cfg.Int("conn_reuse_limit", false, false, 0, &u.reuseLimit)
+	cfg.Duration("conn_max_idle_time", false, false, 30*time.Second, &u.connMaxIdle)
 	cfg.Custom("tls_client", true, false, func() (interface{}, error) {
 		return &tls.Config{}, nil
 	}, tls2.TLSClientBlock, &u.tlsConfig)
@@ -156,7 +179,53 @@ func (u *Downstream) Init(cfg *config.Map) error {
 		return fmt.Errorf("%s: at least one target endpoint is required", u.modName)
 	}
 
+	if u.reuseLimit < 0 {
+		return fmt.Errorf("%s: conn_reuse_limit cannot be negative", u.modName)
+	}
+	if u.reuseLimit > 1 {
+		if u.authMode == "forward" {
+			// The credentials are the message's own: a connection
+			// cannot carry another message's transaction.
+			return fmt.Errorf("%s: conn_reuse_limit cannot be used with auth forward", u.modName)
+		}
+		u.idle = make(chan idleConn, 64)
+	}
+
 	return nil
+}
+
+// Close closes the idle connections.
+func (u *Downstream) Close() error {
+	if u.idle == nil {
+		return nil
+	}
+	for {
+		select {
+		case ic := <-u.idle:
+			ic.conn.Close()
+		default:
+			return nil
+		}
+	}
+}
+
+// takeIdle returns an idle connection that answers RSET, if any.
+func (u *Downstream) takeIdle() (*smtpconn.C, int) {
+	if u.idle == nil {
+		return nil, 0
+	}
+	for {
+		select {
+		case ic := <-u.idle:
+			if time.Since(ic.since) > u.connMaxIdle || ic.conn.Client() == nil || ic.conn.Client().Reset() != nil {
+				ic.conn.DirectClose()
+				continue
+			}
+			return ic.conn, ic.used
+		default:
+			return nil, 0
+		}
+	}
 }
 
 func (u *Downstream) Name() string {
@@ -175,7 +244,9 @@ type delivery struct {
 	mailFrom string
 	rcpts    []string
 
-	conn *smtpconn.C
+	conn    *smtpconn.C
+	used    int  // transactions conn carried before this one
+	errored bool // conn saw an error: not reused
 }
 
 // lmtpDelivery implements module.PartialDelivery
@@ -192,7 +263,10 @@ func (u *Downstream) Start(ctx context.Context, msgMeta *module.MsgMetadata, mai
 		msgMeta:  msgMeta,
 		mailFrom: mailFrom,
 	}
-	if err := d.connect(ctx); err != nil {
+	if conn, used := u.takeIdle(); conn != nil {
+		conn.Log = d.log
+		d.conn, d.used = conn, used
+	} else if err := d.connect(ctx); err != nil {
 		return nil, err
 	}
 
@@ -271,6 +345,7 @@ func (d *delivery) connect(ctx context.Context) error {
 func (d *delivery) AddRcpt(ctx context.Context, rcptTo string, opts smtp.RcptOptions) error {
 	err := d.conn.Rcpt(ctx, rcptTo, opts)
 	if err != nil {
+		d.errored = true
 		return d.u.moduleError(err)
 	}
 
@@ -285,7 +360,11 @@ func (d *delivery) Body(ctx context.Context, header textproto.Header, body buffe
 	}
 
 	defer r.Close()
-	return d.u.moduleError(d.conn.Data(ctx, header, r))
+	err = d.conn.Data(ctx, header, r)
+	if err != nil {
+		d.errored = true
+	}
+	return d.u.moduleError(err)
 }
 
 func (d *lmtpDelivery) BodyNonAtomic(ctx context.Context, sc module.StatusCollector, header textproto.Header, body buffer.Buffer) {
@@ -314,6 +393,7 @@ func (d *lmtpDelivery) BodyNonAtomic(ctx context.Context, sc module.StatusCollec
 		rcptIndx++
 	})
 	if err != nil {
+		d.errored = true
 		modErr := d.u.moduleError(err)
 		for _, rcpt := range d.rcpts[rcptIndx:] {
 			sc.SetStatus(rcpt, modErr)
@@ -327,6 +407,13 @@ func (d *delivery) Abort(ctx context.Context) error {
 }
 
 func (d *delivery) Commit(ctx context.Context) error {
+	if d.u.idle != nil && !d.errored && d.used+1 < d.u.reuseLimit {
+		select {
+		case d.u.idle <- idleConn{conn: d.conn, used: d.used + 1, since: time.Now()}:
+			return nil
+		default: // enough idle connections
+		}
+	}
 	return d.conn.Close()
 }
 
