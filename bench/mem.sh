@@ -30,6 +30,7 @@
 #                      include the listener)
 #   BENCH_KEEP         if set, keep the work directory (binaries, state, logs)
 set -euo pipefail
+export BENCH_CONN_REUSE=${BENCH_CONN_REUSE:-100} # conn_reuse_limit of the queue's target.smtp (common.conf)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench

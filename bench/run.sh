@@ -18,6 +18,8 @@
 #   BENCH_ROUNDS   runs per configuration and size; the best counts (default 2)
 #   BENCH_ONLY     inbound or outbound: run only that part (default: both)
 #   BENCH_KEEP     if set, keep the work directory (binaries, state, logs)
+#   BENCH_CONN_REUSE  conn_reuse_limit of the queue's target.smtp, for both
+#                  servers (default 100; 0: a new connection per message)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +28,7 @@ N_SMALL=${BENCH_N_SMALL:-2000}
 N_LARGE=${BENCH_N_LARGE:-300}
 CONC=${BENCH_C:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
+export BENCH_CONN_REUSE=${BENCH_CONN_REUSE:-100}
 ONLY=${BENCH_ONLY:-}
 WARMUP=50
 TARGET=0.80

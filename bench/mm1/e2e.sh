@@ -29,6 +29,7 @@
 #                  about the same size) or pdu (the PDU itself is -size)
 #   BENCH_KEEP     if set, keep the work directory (binaries, state, logs)
 set -euo pipefail
+export BENCH_CONN_REUSE=${BENCH_CONN_REUSE:-100} # conn_reuse_limit of the queue's target.smtp (common.conf)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$ROOT/bench
