@@ -166,3 +166,6 @@ replace github.com/libdns/gandi => github.com/foxcpp/libdns-gandi v1.0.4-0.20240
 
 // maddy v0.8.2 with the patches in docs/patches/ (see third_party/README.md).
 replace github.com/foxcpp/maddy => ./third_party/maddy
+
+// go-imap-sql as maddy v0.8.2 requires it (v0.5.1-0.20250124140007-8da5567429d5), with the patches in docs/patches/ (see third_party/README.md).
+replace github.com/foxcpp/go-imap-sql => ./third_party/go-imap-sql

@@ -45,9 +45,10 @@ go vet ./...
 # The CGO_ENABLED=0 build must keep working too (pure-Go SQLite).
 CGO_ENABLED=0 go build -o /dev/null ./cmd/maddy-mms
 go test -count=1 -timeout 30m ./...
-# The patched packages of maddy and go-smtp (third_party/, docs/patches/).
+# The patched packages of maddy, go-smtp and go-imap-sql (third_party/, docs/patches/).
 go test -count=1 github.com/foxcpp/maddy/internal/endpoint/smtp \
-    github.com/foxcpp/maddy/internal/target/queue github.com/foxcpp/maddy/internal/target/smtp github.com/emersion/go-smtp
+    github.com/foxcpp/maddy/internal/target/queue github.com/foxcpp/maddy/internal/target/smtp github.com/emersion/go-smtp \
+    github.com/foxcpp/go-imap-sql
 
 # Bounded fuzzing (about a dozen targets × (FUZZEXECS + build and baseline)).
 fuzztime=${FUZZEXECS:-10000x}

@@ -96,14 +96,14 @@ func (d *Delivery) Mailbox(name string) error {
 
 	for _, u := range d.users {
 		if mboxName := d.mboxOverrides[u.username]; mboxName != "" {
-			_, mbox, err := u.GetMailbox(mboxName, true, nil)
+			mbox, err := u.lookupMailbox(mboxName)
 			if err == nil {
-				d.mboxes = append(d.mboxes, *mbox.(*Mailbox))
+				d.mboxes = append(d.mboxes, *mbox)
 				continue
 			}
 		}
 
-		_, mbox, err := u.GetMailbox(name, true, nil)
+		mbox, err := u.lookupMailbox(name)
 		if err != nil {
 			if err != backend.ErrNoSuchMailbox {
 				d.mboxes = nil
@@ -115,14 +115,14 @@ func (d *Delivery) Mailbox(name string) error {
 				return err
 			}
 
-			_, mbox, err = u.GetMailbox(name, true, nil)
+			mbox, err = u.lookupMailbox(name)
 			if err != nil {
 				d.mboxes = nil
 				return err
 			}
 		}
 
-		d.mboxes = append(d.mboxes, *mbox.(*Mailbox))
+		d.mboxes = append(d.mboxes, *mbox)
 	}
 	return nil
 }
@@ -141,9 +141,9 @@ func (d *Delivery) SpecialMailbox(attribute, fallbackName string) error {
 	}
 	for _, u := range d.users {
 		if mboxName := d.mboxOverrides[u.username]; mboxName != "" {
-			_, mbox, err := u.GetMailbox(mboxName, true, nil)
+			mbox, err := u.lookupMailbox(mboxName)
 			if err == nil {
-				d.mboxes = append(d.mboxes, *mbox.(*Mailbox))
+				d.mboxes = append(d.mboxes, *mbox)
 				continue
 			}
 		}
@@ -162,12 +162,12 @@ func (d *Delivery) SpecialMailbox(attribute, fallbackName string) error {
 				return err
 			}
 
-			_, mbox, err := u.GetMailbox(fallbackName, true, nil)
+			mbox, err := u.lookupMailbox(fallbackName)
 			if err != nil {
 				d.mboxes = nil
 				return err
 			}
-			d.mboxes = append(d.mboxes, *mbox.(*Mailbox))
+			d.mboxes = append(d.mboxes, *mbox)
 			continue
 		}
 

@@ -97,22 +97,31 @@ func (u *User) ListMailboxes(subscribed bool) ([]imap.MailboxInfo, error) {
 	return res, nil
 }
 
-func (u *User) GetMailbox(name string, readOnly bool, conn backend.Conn) (*imap.MailboxStatus, backend.Mailbox, error) {
-	var mbox *Mailbox
-
+// lookupMailbox finds the mailbox by name and returns it with only its ID
+// set: no UID list is read and no handle is created, so its cost does not
+// depend on the number of messages in the mailbox. Delivery only needs the
+// ID; GetMailbox goes on to read the UID list.
+func (u *User) lookupMailbox(name string) (*Mailbox, error) {
 	if strings.EqualFold(name, "INBOX") {
-		mbox = &Mailbox{user: *u, id: u.inboxId, name: name, parent: u.parent}
-	} else {
-		row := u.parent.mboxId.QueryRow(u.id, name)
-		id := uint64(0)
-		if err := row.Scan(&id); err != nil {
-			if err == sql.ErrNoRows {
-				return nil, nil, backend.ErrNoSuchMailbox
-			}
-			u.parent.logUserErr(u, err, "GetMailbox", name)
-			return nil, nil, wrapErrf(err, "GetMailbox %s", name)
+		return &Mailbox{user: *u, id: u.inboxId, name: name, parent: u.parent}, nil
+	}
+
+	row := u.parent.mboxId.QueryRow(u.id, name)
+	id := uint64(0)
+	if err := row.Scan(&id); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, backend.ErrNoSuchMailbox
 		}
-		mbox = &Mailbox{user: *u, id: id, name: name, parent: u.parent}
+		u.parent.logUserErr(u, err, "GetMailbox", name)
+		return nil, wrapErrf(err, "GetMailbox %s", name)
+	}
+	return &Mailbox{user: *u, id: id, name: name, parent: u.parent}, nil
+}
+
+func (u *User) GetMailbox(name string, readOnly bool, conn backend.Conn) (*imap.MailboxStatus, backend.Mailbox, error) {
+	mbox, err := u.lookupMailbox(name)
+	if err != nil {
+		return nil, nil, err
 	}
 	mbox.readOnly = readOnly
 
