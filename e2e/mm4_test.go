@@ -458,7 +458,7 @@ func TestCommands(t *testing.T) {
 		t.Errorf("hash: %v %q", err, out)
 	}
 
-	env := []string{"MMS_STATE_DIR=" + t.TempDir(), "MMS_MM4_PORT=1", "MMS_SUBMISSION_PORT=2", "MMS_IMAP_PORT=3", "MMS_PEER_PORT=4", "MMS_MM1_PORT=5"}
+	env := []string{"MMS_STATE_DIR=" + t.TempDir(), "MMS_MM4_PORT=1", "MMS_SUBMISSION_PORT=2", "MMS_IMAP_PORT=3", "MMS_PEER_PORT=4", "MMS_MM1_PORT=5", "MMS_METRICS_PORT=6"}
 	cmd := exec.Command(binary, "-config", exampleConfig, "verify-config")
 	cmd.Env = append(cmd.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -25,6 +25,11 @@ func (h *forwardRes) body(ctx context.Context, d *delivery, c *classified, _ tex
 		d.log.Msg("malformed MM4 response dropped", "reason", c.Err.Error())
 		return nil
 	}
+	status := msg.RequestStatus
+	if !status.Known() {
+		status = "unknown" // bounded label values
+	}
+	mm4ResponsesReceived.WithLabelValues(d.peer.Name, msg.Type.String(), string(status)).Inc()
 	var err error
 	h.resolution, err = d.t.relay.tracker.Response(ctx, d.peer, msg)
 	if err != nil {

@@ -133,6 +133,7 @@ func (q *request) commit(ctx context.Context, d *delivery) error {
 		return d.temporary("Cannot queue the MM4 response, try again later", err)
 	}
 	mm4Responses.WithLabelValues(d.peer.Name, string(q.status)).Inc()
+	mm4SentAll.WithLabelValues(d.peer.Name, q.msg.Type.Response().String()).Inc()
 	d.log.Msg("MM4 response queued", "status", string(q.status), "status_text", q.text, "to", to)
 	return nil
 }

@@ -15,7 +15,7 @@ var (
 	}, []string{"peer", "type"})
 	mm4Rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_rejected_total",
-		Help: "MM4 messages refused at SMTP level, by reason (unknown_peer, unanswerable)",
+		Help: "MM4 messages refused at SMTP level, by reason (unknown_peer, unanswerable, rcpt_malformed, rcpt_not_ours, rcpt_unserved)",
 	}, []string{"reason"})
 	mm4FormatErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_format_errors_total",
@@ -69,6 +69,27 @@ var (
 		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_queued_total",
 		Help: "MM4 RES messages handed to the outbound queue, by peer and status",
 	}, []string{"peer", "status"})
+	mm4SentAll = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_sent_total",
+		Help: "MM4 messages handed to a peer's outbound queue (requests, retries, responses, reports), by peer and message type",
+	}, []string{"peer", "type"})
+	mm4ResponsesReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_responses_received_total",
+		Help: "MM4 responses from peers that could be read, by peer, message type and X-Mms-Request-Status-Code (unknown for a value outside TS 23.140)",
+	}, []string{"peer", "type", "status"})
+	mm4ResponseSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_response_seconds",
+		Help:    "Time from sending an MM4 request to recording the response that answered it, by peer and request type",
+		Buckets: []float64{0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600},
+	}, []string{"peer", "type"})
+	mm4RequestsPending = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "mm4_requests_pending",
+		Help: "MM4 requests in the state store still awaiting a response, by relay",
+	}, []string{"relay"})
+	stateRows = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "maddy", Subsystem: "mms", Name: "state_rows",
+		Help: "Rows in the relay's state store, by relay and table (transactions, requests, sent, received, handset)",
+	}, []string{"relay", "table"})
 	mm1Requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "maddy", Subsystem: "mms", Name: "mm1_requests_total",
 		Help: "MM1 requests from handsets, by PDU type (retrieve for a GET) and outcome",
@@ -98,5 +119,6 @@ var (
 func init() {
 	prometheus.MustRegister(mm4Received, mm4Rejected, mm4FormatErrors, mm4IgnoredFields, mm4Unserved, mm4Duplicates,
 		mm4Reports, mm4ReportsSent, reportsToSenders, mm4Unanswered, mm4Sent, mm4Bounces, mm4Resolved, mm4Responses, duplicateLogEntries,
+		mm4SentAll, mm4ResponsesReceived, mm4ResponseSeconds, mm4RequestsPending, stateRows,
 		mm1Requests, mm1AuthFailures, handsetStored, handsetNotifications, handsetPushFailures, handsetSettled)
 }

@@ -85,7 +85,7 @@ func (s *modifyRcptState) RewriteRcpt(_ context.Context, rcpt string) ([]string,
 		if rerr.Ours && s.peer != nil && !s.peer.RejectUnserved {
 			return []string{rcpt}, nil
 		}
-		return nil, rerr.modifier(s.m.Name())
+		return nil, rerr.count(s.peer).modifier(s.m.Name())
 	}
 	return []string{a.Format(mmsmap.FormE164, r.Domains[0])}, nil
 }

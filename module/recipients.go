@@ -31,6 +31,27 @@ type rcptError struct {
 	Reason    string
 }
 
+// count counts a refusal on a peer's connection in mm4_rejected_total:
+// rcpt_not_ours for an address outside our MMS domains, rcpt_malformed
+// for one that cannot be read, rcpt_unserved for one in our domains that
+// is not served here (refused for peers with unserved_rcpt reject).
+// Temporary refusals (451) are not counted.
+func (e *rcptError) count(peer *Peer) *rcptError {
+	if peer == nil || e.Temporary {
+		return e
+	}
+	reason := "rcpt_unserved"
+	switch {
+	case e.Ours:
+	case e.Reason == "not served here":
+		reason = "rcpt_not_ours"
+	default:
+		reason = "rcpt_malformed"
+	}
+	mm4Rejected.WithLabelValues(reason).Inc()
+	return e
+}
+
 // target returns the reply as target module name's error.
 func (e *rcptError) target(name string) error {
 	e.Reply.TargetName = name

@@ -48,6 +48,7 @@ type pendingReport struct {
 	delivery module.Delivery
 	req      *state.Request // recorded before the commit when a RES is asked for
 	kind     state.ReportKind
+	typ      mm4.MessageType
 	what     string // for the log: type, status, recipient
 }
 
@@ -99,7 +100,7 @@ func (r *Relay) prepareReport(ctx context.Context, peer *Peer, o originReport) (
 	if o.Type == mm4.ReadReplyReportReq {
 		kind = state.ReadReport
 	}
-	p := &pendingReport{peer: peer, kind: kind, what: o.Type.String() + " " + string(o.MMStatus) + string(o.ReadStatus) + " for " + o.Recipient}
+	p := &pendingReport{peer: peer, kind: kind, typ: o.Type, what: o.Type.String() + " " + string(o.MMStatus) + string(o.ReadStatus) + " for " + o.Recipient}
 	if peer.AckRequest {
 		p.req = &state.Request{Peer: peer.Name, TransactionID: msg.TransactionID, MessageID: o.MM.MessageID,
 			MailFrom: r.SystemAddress, Recipients: []state.Recipient{{Number: sender.Value, RcptTo: rcptTo}},
@@ -157,6 +158,10 @@ func (r *Relay) commitReports(ctx context.Context, l log.Logger, reports []*pend
 			continue
 		}
 		mm4ReportsSent.WithLabelValues(p.peer.Name, string(p.kind)).Inc()
+		mm4SentAll.WithLabelValues(p.peer.Name, p.typ.String()).Inc()
+		if p.req != nil {
+			r.tracker.changed()
+		}
 		l.Msg("MM4 report queued", "peer", p.peer.Name, "report", p.what)
 	}
 }

@@ -200,7 +200,7 @@ func (d *delivery) AddRcpt(ctx context.Context, rcpt string, opts smtp.RcptOptio
 			d.unserved = append(d.unserved, unserved{Rcpt: name, Reason: rerr.Reason})
 			return nil
 		}
-		return rerr.target(d.t.Name())
+		return rerr.count(d.peer).target(d.t.Name())
 	}
 	if contains(d.numbers, a.Value) {
 		return nil // the same number in another form

@@ -26,6 +26,7 @@ import (
 	"github.com/maddy-mms/maddy-mms/mmsmap"
 	"github.com/maddy-mms/maddy-mms/mmsmap/content"
 	"github.com/maddy-mms/maddy-mms/mmsmap/mm3"
+	"github.com/maddy-mms/maddy-mms/mmsmap/mm4"
 	"github.com/maddy-mms/maddy-mms/mmsmap/sevenbit"
 )
 
@@ -550,6 +551,7 @@ func (d *sendDelivery) Commit(ctx context.Context) error {
 		}
 		done = true
 		mm4Sent.WithLabelValues(q.peer.Name).Inc()
+		mm4SentAll.WithLabelValues(q.peer.Name, mm4.ForwardReq.String()).Inc()
 		d.log.Msg("MM4_forward.REQ queued", "peer", q.peer.Name, "transaction_id", q.transactionID,
 			"message_id", d.messageID, "sender", d.sender.Value, "rcpts", numbersOf(q.rcpts))
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
@@ -38,6 +39,9 @@ type Tracker struct {
 	trackerConfig
 
 	stopCh, stopped chan struct{}
+	// dirty is set when requests may have started or stopped awaiting a
+	// response; run then counts them again (at most once a second).
+	dirty atomic.Bool
 }
 
 type trackerConfig struct {
@@ -71,12 +75,14 @@ func (t *Tracker) Track(ctx context.Context, m state.SentMM, reqs []state.Reques
 			reqs[i].Message = nil // kept only to send it again
 		}
 	}
+	defer t.changed()
 	return t.store.PutSent(ctx, m, reqs)
 }
 
 // Withdraw marks requests that were recorded by Track but never sent as
 // failed, without a DSN, so that they do not time out into one.
 func (t *Tracker) Withdraw(ctx context.Context, reqs []state.Request) {
+	defer t.changed()
 	for _, r := range reqs {
 		_, err := t.store.Resolve(ctx, state.Resolution{Peer: r.Peer, TransactionID: r.TransactionID,
 			State: state.Failed, StatusText: "not sent"})
@@ -98,6 +104,7 @@ type resolution struct {
 	t   *Tracker
 	res state.Resolution
 	req state.Request
+	typ string // the response's message type, for the metrics
 	// bounce is the DSN prepared for the recipients this response fails,
 	// as they stood when it was prepared.
 	bounce  module.Delivery
@@ -127,7 +134,7 @@ func (t *Tracker) Response(ctx context.Context, peer *Peer, res *mm4.Message) (*
 	if !res.RequestStatus.OK() {
 		st = state.Failed
 	}
-	p := &resolution{t: t, req: req, res: state.Resolution{Peer: peer.Name, TransactionID: req.TransactionID,
+	p := &resolution{t: t, req: req, typ: res.Type.String(), res: state.Resolution{Peer: peer.Name, TransactionID: req.TransactionID,
 		Numbers: numbers, State: st, Status: string(res.RequestStatus), StatusText: res.StatusText}}
 	if st == state.Failed {
 		failures := failuresOf(covered, peer, res.RequestStatus, res.StatusText)
@@ -203,6 +210,11 @@ func (p *resolution) commit(ctx context.Context) error {
 		return err
 	}
 	t.resolved(p.req.Peer, p.req.TransactionID, out, p.res)
+	if len(out.Recipients) != 0 {
+		// p.req.SentAt is when the request was last sent (a retry
+		// counts from its own sending).
+		mm4ResponseSeconds.WithLabelValues(p.req.Peer, p.typ).Observe(time.Since(p.req.SentAt).Seconds())
+	}
 	var failed []state.Recipient
 	for _, rc := range out.Recipients {
 		if rc.State == state.Failed {
@@ -230,6 +242,7 @@ func (t *Tracker) resolved(peer, txID string, out state.Resolved, res state.Reso
 		"state", string(res.State), "status", res.Status, "status_text", res.StatusText)
 	if out.Done {
 		mm4Resolved.WithLabelValues(peer, string(out.Request.State)).Inc()
+		t.changed()
 	}
 }
 
@@ -296,17 +309,65 @@ func (t *Tracker) startSweep() {
 }
 
 // sweep deletes what the state store need not keep any longer, and
-// publishes how many received transactions it remembers.
+// publishes how many received transactions it remembers, how many rows
+// each table holds and how many requests await a response.
 func (t *Tracker) sweep(ctx context.Context) {
 	n, err := t.store.Sweep(ctx, time.Now())
 	if err != nil {
 		t.log.Error("cannot sweep the state store", err)
 		return
 	}
-	duplicateLogEntries.WithLabelValues(t.relay.Name()).Set(float64(n.Remembered))
+	relay := t.relay.InstanceName() // the block name, e.g. mmsc
+	duplicateLogEntries.WithLabelValues(relay).Set(float64(n.Remembered))
 	if n.Transactions+n.Requests+n.Sent+n.Received+n.Handsets != 0 {
 		t.log.Debugf("swept %+v", n)
 	}
+	rows, err := t.store.Counts(ctx)
+	if err != nil {
+		t.log.Error("cannot count the state store's rows", err)
+	} else {
+		for table, c := range map[string]int{"transactions": rows.Transactions, "requests": rows.Requests,
+			"sent": rows.Sent, "received": rows.Received, "handset": rows.Handsets} {
+			stateRows.WithLabelValues(relay, table).Set(float64(c))
+		}
+	}
+	t.dirty.Store(false)
+	t.countPending(ctx)
+}
+
+// changed notes that requests may have started or stopped awaiting a
+// response: run counts them again within a second.
+func (t *Tracker) changed() {
+	if t != nil {
+		t.dirty.Store(true)
+	}
+}
+
+// countPending publishes how many requests await a response, from every
+// instance sharing the store.
+func (t *Tracker) countPending(ctx context.Context) {
+	n, err := t.store.CountPending(ctx)
+	if err != nil {
+		t.log.Error("cannot count the MM4 requests awaiting a response", err)
+		return
+	}
+	mm4RequestsPending.WithLabelValues(t.relay.InstanceName()).Set(float64(n))
+}
+
+// refreshPending counts the requests awaiting a response again when
+// something changed them since the last count.
+func (t *Tracker) refreshPending() {
+	if !t.dirty.Swap(false) {
+		return
+	}
+	defer func() {
+		if err := recover(); err != nil {
+			t.log.Printf("panic while counting pending MM4 requests: %v\n%s", err, debug.Stack())
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	t.countPending(ctx)
 }
 
 func (t *Tracker) stop() {
@@ -323,6 +384,10 @@ func (t *Tracker) run() {
 	defer close(t.stopped)
 	tick := time.NewTicker(t.interval)
 	defer tick.Stop()
+	// The pending count follows sends and responses within a second,
+	// without a query per message.
+	pending := time.NewTicker(time.Second)
+	defer pending.Stop()
 	t.startSweep()
 	for {
 		select {
@@ -330,6 +395,8 @@ func (t *Tracker) run() {
 			return
 		case <-tick.C:
 			t.check()
+		case <-pending.C:
+			t.refreshPending()
 		}
 	}
 }
@@ -430,7 +497,15 @@ func (t *Tracker) resend(ctx context.Context, peer *Peer, req state.Request) err
 	for _, rc := range req.Pending() {
 		o.To = append(o.To, rc.RcptTo)
 	}
-	return o.send(ctx, peer.SendVia)
+	if err := o.send(ctx, peer.SendVia); err != nil {
+		return err
+	}
+	typ, err := mm4.ParseMessageType(h.Get(mm4.HdrMessageType))
+	if err != nil {
+		typ = mm4.ForwardReq // our own request: never happens
+	}
+	mm4SentAll.WithLabelValues(peer.Name, typ.String()).Inc()
+	return nil
 }
 
 // ---------------------------------------------------------------------------

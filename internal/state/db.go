@@ -146,7 +146,7 @@ func (d *db) fixedQueries() []string {
 		qPutSent, qPutSentRcpt, qGetSent, qGetSentRcpts, qReportSoleRcpt, qRecordDelivery, qRecordRead,
 		qGetReceived, qReceivedByRFC822, qSweepTransactions, qTrimTransactions, qCountTransactions, qSweepSentRcpts, qSweepSent, qSweepReceived,
 		qPutHandset, qGetHandset, qGetHandsetByTx, qMarkHandsetNotify, qDeleteHandset, qPendingHandset, qExpiredHandset,
-		qHandsetFor, qSweepHandset,
+		qHandsetFor, qSweepHandset, qCountPending, qCountRows,
 	}
 }
 

@@ -283,7 +283,19 @@ const (
 		SELECT 1 FROM mms_sent s WHERE s.message_id = mms_sent_rcpts.message_id AND s.expires_at <= $1)`
 	qSweepSent     = `DELETE FROM mms_sent WHERE expires_at <= $1`
 	qSweepReceived = `DELETE FROM mms_received WHERE expires_at <= $1`
+
+	qCountRows = `SELECT (SELECT count(*) FROM mm4_transactions), (SELECT count(*) FROM mm4_requests),
+		(SELECT count(*) FROM mms_sent), (SELECT count(*) FROM mms_received), (SELECT count(*) FROM mms_handset)`
 )
+
+func (d *db) Counts(ctx context.Context) (Rows, error) {
+	var r Rows
+	err := d.queryRow(ctx, nil, qCountRows).Scan(&r.Transactions, &r.Requests, &r.Sent, &r.Received, &r.Handsets)
+	if err != nil {
+		return Rows{}, fmt.Errorf("state: count rows: %w", err)
+	}
+	return r, nil
+}
 
 func (d *db) Sweep(ctx context.Context, now time.Time) (Swept, error) {
 	var s Swept

@@ -91,7 +91,19 @@ const (
 			WHERE r.peer = mm4_request_rcpts.peer AND r.transaction_id = mm4_request_rcpts.transaction_id
 				AND r.state <> 'pending' AND r.resolved_at < $1)`
 	qExpireRequests = `DELETE FROM mm4_requests WHERE state <> 'pending' AND resolved_at < $1`
+
+	// qCountPending can be answered from the partial index
+	// mm4_requests_pending_deadline.
+	qCountPending = `SELECT count(*) FROM mm4_requests WHERE state = 'pending'`
 )
+
+func (d *db) CountPending(ctx context.Context) (int, error) {
+	var n int
+	if err := d.queryRow(ctx, nil, qCountPending).Scan(&n); err != nil {
+		return 0, fmt.Errorf("state: count pending requests: %w", err)
+	}
+	return n, nil
+}
 
 // putRequest inserts one request and its recipients within tx.
 func (d *db) putRequest(ctx context.Context, tx *sql.Tx, r Request) error {

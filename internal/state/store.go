@@ -56,7 +56,21 @@ type Store interface {
 	// oldest transactions beyond Options.MaxTransactions.
 	Sweep(ctx context.Context, now time.Time) (Swept, error)
 
+	// Counts returns how many rows each part of the store holds, for
+	// the state store size metric: one COUNT per table, so it is meant
+	// for a periodic sweep, not for every message.
+	Counts(ctx context.Context) (Rows, error)
+
 	Close() error
+}
+
+// Rows is how many rows each part of a store holds.
+type Rows struct {
+	Transactions int // received transactions remembered, and claims in flight (PostgreSQL)
+	Requests     int // requests we sent, pending or resolved and kept for request_retention
+	Sent         int // MMs we sent, kept for reports
+	Received     int // MMs we received, kept to send reports back
+	Handsets     int // MMs stored for handsets, in any state
 }
 
 // Swept counts what one Sweep deleted, and how many received transactions
@@ -272,6 +286,10 @@ type Requests interface {
 	// ErrNotPending when the request is no longer pending (its response
 	// arrived meanwhile); the caller then does not send it again.
 	RetryRequest(ctx context.Context, peer, txID string, deadline time.Time) error
+
+	// CountPending returns how many requests await a response (some
+	// recipient is still pending), from every instance sharing the store.
+	CountPending(ctx context.Context) (int, error)
 }
 
 // ---------------------------------------------------------------------------
