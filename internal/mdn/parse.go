@@ -13,6 +13,7 @@ import (
 	"mime/quotedprintable"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
 
@@ -547,7 +548,7 @@ func msgIDValue(v string) string {
 		}
 	}
 	v = strings.TrimSpace(v)
-	if v == "" || len(v) > maxValue-2 || strings.ContainsFunc(v, func(r rune) bool {
+	if v == "" || len(v) > maxValue-2 || !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool {
 		return r <= ' ' || r == 0x7F || r == '<' || r == '>' || mailfmt.IsControl(r) || mailfmt.IsBidiControl(r) || mailfmt.IsLineBreak(r)
 	}) {
 		return ""
