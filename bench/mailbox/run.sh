@@ -192,6 +192,6 @@ for db in $DBS; do
 done
 
 echo
-echo "msg/s per $ROUND messages: first and last round, last/first; N=$N, $CONC connections"
+echo "msg/s per $ROUND messages: first and last round, last/first; first3/last3 the same over three rounds; N=$N, $CONC connections"
 printf '%s\n' "${summary[@]}"
 exit $failed
