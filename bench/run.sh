@@ -14,6 +14,8 @@
 # Environment (all optional):
 #   BENCH_N_SMALL  timed messages per run for the 1.4 KB message (default 2000)
 #   BENCH_N_LARGE  timed messages per run for the 300 KB message (default 300)
+#   BENCH_N_HUGE   timed messages per run for the 1.5 MB message (default 60;
+#                  carriers take MMs up to about 1.5 MB)
 #   BENCH_C        parallel senders (default 10)
 #   BENCH_ROUNDS   runs per configuration and size; the best counts (default 2)
 #   BENCH_ONLY     inbound or outbound: run only that part (default: both)
@@ -26,6 +28,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 N_SMALL=${BENCH_N_SMALL:-2000}
 N_LARGE=${BENCH_N_LARGE:-300}
+N_HUGE=${BENCH_N_HUGE:-60}
+SIZES="1400 300000 1500000"
 CONC=${BENCH_C:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 export BENCH_CONN_REUSE=${BENCH_CONN_REUSE:-100}
@@ -268,10 +272,19 @@ run_one() {
 	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$dir/state"
 }
 
+n_for() { # timed messages for a size
+	case $1 in
+	1400) echo "$N_SMALL" ;;
+	300000) echo "$N_LARGE" ;;
+	*) echo "$N_HUGE" ;;
+	esac
+}
+
 label() {
 	case $1 in
 	1400) echo "1.4 KB" ;;
 	300000) echo "300 KB" ;;
+	1500000) echo "1.5 MB" ;;
 	*) echo "$1 B" ;;
 	esac
 }
@@ -289,8 +302,8 @@ if [[ $ONLY != outbound ]]; then
 	log "plain: plain.conf relays each REQ once through the queue"
 	log "mms: mms.conf, X-Mms-Ack-Request: Yes: the converted MM and its MM4_forward.RES are queued (2 queued messages per MM)"
 	log "mms-noack: mms.conf, X-Mms-Ack-Request: No: the converted MM only (same queued messages as plain)"
-	for size in 1400 300000; do
-		if [[ $size == 1400 ]]; then n=$N_SMALL; else n=$N_LARGE; fi
+	for size in $SIZES; do
+		n=$(n_for "$size")
 		log "$(label "$size") MM, n=$n:"
 		for ((round = 1; round <= ROUNDS; round++)); do
 			for conf in plain mms mms-noack; do
@@ -305,8 +318,8 @@ if [[ $ONLY != inbound ]]; then
 	log "== outbound (subscriber mail on submission, AUTH PLAIN → queue → sink)"
 	log "plain-out: plain-out.conf relays each mail once through the queue, unchanged"
 	log "mms-out: mms-out.conf checks the sender, routes the number, converts the mail to an MM4_forward.REQ (ack requested, recorded in the request store) and queues the REQ (1 queued message per mail)"
-	for size in 1400 300000; do
-		if [[ $size == 1400 ]]; then n=$N_SMALL; else n=$N_LARGE; fi
+	for size in $SIZES; do
+		n=$(n_for "$size")
 		log "$(label "$size") mail, n=$n:"
 		for ((round = 1; round <= ROUNDS; round++)); do
 			for conf in plain-out mms-out; do
@@ -322,7 +335,7 @@ if [[ $ONLY != outbound ]]; then
 	echo "  with RES: X-Mms-Ack-Request: Yes, every MM also queues and sends an MM4_forward.RES (plain relays once)"
 	echo "  no RES:   X-Mms-Ack-Request: No, the same queued messages as plain"
 	printf '%-8s %12s %16s %8s %16s %8s  %s\n' size "plain" "mms with RES" ratio "mms no RES" ratio "target >= $TARGET"
-	for size in 1400 300000; do
+	for size in $SIZES; do
 		p=${best["$size plain"]:-}
 		m=${best["$size mms"]:-}
 		q=${best["$size mms-noack"]:-}
@@ -338,7 +351,7 @@ if [[ $ONLY != inbound ]]; then
 	echo "Outbound throughput, mail in on submission → MM4_forward.REQ out at the sink, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
 	echo "  plain: the same mails relayed unchanged through the same queue; both queue one message per mail"
 	printf '%-8s %12s %12s %8s  %s\n' size "plain" "mms" ratio "target >= $TARGET"
-	for size in 1400 300000; do
+	for size in $SIZES; do
 		p=${best["$size plain-out"]:-}
 		m=${best["$size mms-out"]:-}
 		r=$(ratio_of "$m" "$p")
