@@ -8,6 +8,13 @@
 #   inbound:  MM4_forward.REQ from a peer MMSC (mm4load) → maddy → queue → sink
 #   outbound: Internet mail on submission (mm4load -mode mail, AUTH PLAIN)
 #             → maddy → queue → sink (maddy-mms: as an MM4_forward.REQ)
+#   mailbox:  MM4_forward.REQ from a peer MMSC → maddy → storage.imapsql
+#             (SQLite, one mailbox); maddy-mms as the example configures it
+#             (mailbox-mms.conf: check.mm4, modify.mms_rcpt, mms_deliver with
+#             auto_create, the MM4_forward.RES queued to the sink) against
+#             plain maddy storing the same REQs unchanged (mailbox-plain.conf)
+#             Part of the default run (it adds under a minute on two
+#             cores); BENCH_ONLY=mailbox runs it alone.
 #
 #   ./bench/run.sh
 #
@@ -18,7 +25,12 @@
 #                  carriers take MMs up to about 1.5 MB)
 #   BENCH_C        parallel senders (default 10)
 #   BENCH_ROUNDS   runs per configuration and size; the best counts (default 2)
-#   BENCH_ONLY     inbound or outbound: run only that part (default: both)
+#   BENCH_ONLY     inbound, outbound or mailbox: run only that part
+#                  (default: all three)
+#   BENCH_N_MBOX_SMALL, BENCH_N_MBOX_LARGE  mailbox part: timed messages per
+#                  run at 1.4 KB (default 1000) and 300 KB (default 150);
+#                  every run starts from an empty mailbox, which grows by
+#                  the warm-up and these
 #   BENCH_KEEP     if set, keep the work directory (binaries, state, logs)
 #   BENCH_CONN_REUSE  conn_reuse_limit of the queue's target.smtp, for both
 #                  servers (default 100; 0: a new connection per message)
@@ -30,12 +42,16 @@ N_SMALL=${BENCH_N_SMALL:-2000}
 N_LARGE=${BENCH_N_LARGE:-300}
 N_HUGE=${BENCH_N_HUGE:-60}
 SIZES="1400 300000 1500000"
+MBOX_SIZES="1400 300000"
+N_MBOX_SMALL=${BENCH_N_MBOX_SMALL:-1000}
+N_MBOX_LARGE=${BENCH_N_MBOX_LARGE:-150}
 CONC=${BENCH_C:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 export BENCH_CONN_REUSE=${BENCH_CONN_REUSE:-100}
 ONLY=${BENCH_ONLY:-}
 WARMUP=50
 TARGET=0.80
+TARGET_MBOX=0.90
 RCPT='+15550001111/TYPE=PLMN@mms.example.net'
 # Outbound: the submission account (common-out.conf), its MAIL FROM, and a
 # number that is not local, so maddy-mms routes it to the peer (the sink).
@@ -45,9 +61,9 @@ OUT_FROM=alice@example.net
 OUT_RCPT='+15550002222@mms.example.net'
 
 case $ONLY in
-'' | inbound | outbound) ;;
+'' | inbound | outbound | mailbox) ;;
 *)
-	echo "BENCH_ONLY must be inbound or outbound" >&2
+	echo "BENCH_ONLY must be inbound, outbound or mailbox" >&2
 	exit 2
 	;;
 esac
@@ -157,11 +173,25 @@ declare -A best   # "$size $conf" → best rate
 #   mms-noack  mms.conf            MM4 REQ, ack No           1 (converted MM)
 #   plain-out  plain-out.conf      mail on submission        1 (the mail as it is)
 #   mms-out    mms-out.conf        mail on submission        1 (the MM4_forward.REQ)
+#   mbox-plain mailbox-plain.conf  MM4 REQ, ack Yes          0 (the REQ stored as it is)
+#   mbox-mms   mailbox-mms.conf    MM4 REQ, ack Yes          1 (the RES; the MM stored)
+#
+# mbox-*: storage.imapsql in maddy v0.8.2 creates accounts only at IMAP
+# login, so for mbox-plain one MM (ack No) is first delivered through
+# mailbox-mms.conf (auto_create yes) into the same state directory, which
+# creates the account alice@sink.example; then the configuration under test
+# is started on it. mbox-mms gets the same first MM, so both start from the
+# same mailbox (one message) - and because mms_deliver's auto_create is not
+# safe against concurrent first deliveries to one new account (some fail
+# with 451 "CreateUser: sql: no rows in result set" while another creates
+# it), which would fail the warm-up.
 run_one() {
 	local conf=$1 size=$2 n=$3 round=$4
 	local dir=$WORK/run-$size-$conf-$round
-	local cfgfile=$conf per=1 load
+	local cfgfile=$conf per=1 load precreate=
 	case $conf in
+	mbox-plain) cfgfile=mailbox-plain load=(-ack Yes -rcpt "$RCPT") per=0 precreate=1 ;;
+	mbox-mms) cfgfile=mailbox-mms load=(-ack Yes -rcpt "$RCPT") precreate=1 ;;
 	plain) load=(-ack Yes -rcpt "$RCPT") ;;
 	mms) load=(-ack Yes -rcpt "$RCPT") per=2 ;;
 	mms-noack) cfgfile=mms load=(-ack No -rcpt "$RCPT") ;;
@@ -193,6 +223,32 @@ run_one() {
 		failed=1
 		return 0
 	fi
+	if [[ -n $precreate ]]; then
+		started=
+		for ((try = 1; try <= 5; try++)); do
+			port=$(free_port "$sink_port")
+			BENCH_STATE_DIR=$dir/state BENCH_PORT=$port BENCH_SINK_PORT=$sink_port \
+				"$WORK/bin/maddy-mms" -config "$BENCH/mailbox-mms.conf" run >"$dir/precreate.log" 2>&1 &
+			server_pid=$!
+			if wait_port "$port" "$server_pid" "maddy-mms (mailbox-mms.conf, account creation)"; then started=1; break; fi
+			stop "$server_pid"; server_pid=
+			grep -q 'address already in use' "$dir/precreate.log" || break
+			rm -rf "$dir/state" && mkdir -p "$dir/state"
+		done
+		if [[ -n $started ]] && ! "$WORK/bin/mm4load" -addr "127.0.0.1:$port" -n 1 -c 1 -warmup 0 -ack No \
+			-rcpt "$RCPT" >/dev/null 2>"$dir/precreate.err"; then
+			started=
+			sed 's/^/    mm4load: /' "$dir/precreate.err"
+		fi
+		stop "$server_pid"; server_pid=
+		if [[ -z $started ]] || ! grep -q 'auto-creating storage account' "$dir/precreate.log"; then
+			log "  !! $conf: creating the mailbox through mailbox-mms.conf failed:"
+			sed 's/^/    server: /' "$dir/precreate.log" | tail -n 20
+			failed=1
+			stop "$sink_pid"; sink_pid=
+			return 0
+		fi
+	fi
 	started=
 	for ((try = 1; try <= 5; try++)); do
 		port=$(free_port "$sink_port")
@@ -203,7 +259,8 @@ run_one() {
 		stop "$server_pid"; server_pid=
 		grep -q 'address already in use' "$dir/server.log" || break
 		log "  (server port $port taken, retrying)"
-		rm -rf "$dir/state" && mkdir -p "$dir/state"
+		# Fresh state, except for the account mbox-plain has just created.
+		[[ -n $precreate ]] || { rm -rf "$dir/state" && mkdir -p "$dir/state"; }
 	done
 	if [[ -z $started ]]; then
 		sed 's/^/    server: /' "$dir/server.log" | tail -n 20
@@ -243,7 +300,7 @@ run_one() {
 		reqs=$(grep -c 'MM4_forward.REQ queued' "$dir/server.log" || true)
 	fi
 
-	log "  $(printf '%-9s %-5s round %d:' "$conf" "$(label "$size")" "$round") ${line:-no result} | queue drained ${drain}s after, ${left} left | sink got $received (expected $expect)${reqs:+ | $reqs REQs queued}"
+	log "  $(printf '%-10s %-5s round %d:' "$conf" "$(label "$size")" "$round") ${line:-no result} | queue drained ${drain}s after, ${left} left | sink got $received (expected $expect)${reqs:+ | $reqs REQs queued}"
 	if [[ $rc -ne 0 || -z $line ]]; then
 		failed=1
 		log "  !! mm4load failed (exit $rc):"
@@ -272,11 +329,18 @@ run_one() {
 	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$dir/state"
 }
 
-n_for() { # timed messages for a size
+n_for() { # timed messages for a size (mbox_n_for: in the mailbox part)
 	case $1 in
 	1400) echo "$N_SMALL" ;;
 	300000) echo "$N_LARGE" ;;
 	*) echo "$N_HUGE" ;;
+	esac
+}
+
+mbox_n_for() {
+	case $1 in
+	1400) echo "$N_MBOX_SMALL" ;;
+	*) echo "$N_MBOX_LARGE" ;;
 	esac
 }
 
@@ -292,11 +356,11 @@ label() {
 ratio_of() {
 	if [[ -n $1 && -n $2 ]]; then awk -v m="$1" -v p="$2" 'BEGIN { printf "%.2f", m / p }'; else echo n/a; fi
 }
-met() { awk -v r="$1" -v t="$TARGET" 'BEGIN { print (r != "n/a" && r >= t) ? "met" : "NOT met" }'; }
+met() { awk -v r="$1" -v t="${2:-$TARGET}" 'BEGIN { print (r != "n/a" && r >= t) ? "met" : "NOT met" }'; }
 
 log "each run: fresh state, $WARMUP warm-up messages, then N timed; $CONC senders; configurations interleaved"
 
-if [[ $ONLY != outbound ]]; then
+if [[ -z $ONLY || $ONLY == inbound ]]; then
 	log
 	log "== inbound MM4 (peer MMSC → smtp endpoint → queue → sink)"
 	log "plain: plain.conf relays each REQ once through the queue"
@@ -313,7 +377,7 @@ if [[ $ONLY != outbound ]]; then
 	done
 fi
 
-if [[ $ONLY != inbound ]]; then
+if [[ -z $ONLY || $ONLY == outbound ]]; then
 	log
 	log "== outbound (subscriber mail on submission, AUTH PLAIN → queue → sink)"
 	log "plain-out: plain-out.conf relays each mail once through the queue, unchanged"
@@ -329,7 +393,23 @@ if [[ $ONLY != inbound ]]; then
 	done
 fi
 
-if [[ $ONLY != outbound ]]; then
+if [[ -z $ONLY || $ONLY == mailbox ]]; then
+	log
+	log "== mailbox path (peer MMSC → smtp endpoint → storage.imapsql, SQLite, one mailbox; fresh storage per run)"
+	log "mbox-plain: mailbox-plain.conf stores each REQ unchanged (replace_rcpt to alice@sink.example)"
+	log "mbox-mms: mailbox-mms.conf, X-Mms-Ack-Request: Yes: check.mm4, mms_rcpt, mms_deliver converts and stores the MM (auto_create) and queues its MM4_forward.RES to the sink"
+	for size in $MBOX_SIZES; do
+		n=$(mbox_n_for "$size")
+		log "$(label "$size") MM, n=$n, the mailbox ending each run with about $((n + WARMUP)):"
+		for ((round = 1; round <= ROUNDS; round++)); do
+			for conf in mbox-plain mbox-mms; do
+				run_one "$conf" "$size" "$n" "$round"
+			done
+		done
+	done
+fi
+
+if [[ -z $ONLY || $ONLY == inbound ]]; then
 	echo
 	echo "Inbound MM4 throughput, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
 	echo "  with RES: X-Mms-Ack-Request: Yes, every MM also queues and sends an MM4_forward.RES (plain relays once)"
@@ -346,7 +426,7 @@ if [[ $ONLY != outbound ]]; then
 	done
 fi
 
-if [[ $ONLY != inbound ]]; then
+if [[ -z $ONLY || $ONLY == outbound ]]; then
 	echo
 	echo "Outbound throughput, mail in on submission → MM4_forward.REQ out at the sink, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
 	echo "  plain: the same mails relayed unchanged through the same queue; both queue one message per mail"
@@ -356,6 +436,19 @@ if [[ $ONLY != inbound ]]; then
 		m=${best["$size mms-out"]:-}
 		r=$(ratio_of "$m" "$p")
 		printf '%-8s %12s %12s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r")"
+	done
+fi
+
+if [[ -z $ONLY || $ONLY == mailbox ]]; then
+	echo
+	echo "Mailbox path: MM4_forward.REQ into storage.imapsql (SQLite, one mailbox), accepted messages/s (best of $ROUNDS runs; $CONC senders)"
+	echo "  plain: stored unchanged; mms: X-Mms-Ack-Request: Yes, converted, stored, and its MM4_forward.RES queued to the sink"
+	printf '%-8s %20s %16s %8s  %s\n' size "plain into imapsql" "mms (with RES)" ratio "target >= $TARGET_MBOX"
+	for size in $MBOX_SIZES; do
+		p=${best["$size mbox-plain"]:-}
+		m=${best["$size mbox-mms"]:-}
+		r=$(ratio_of "$m" "$p")
+		printf '%-8s %20s %16s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_MBOX")"
 	done
 fi
 
