@@ -43,6 +43,7 @@ type deliverTarget struct {
 	autoCreate bool
 	storage    module.Storage // next, when it is a storage and auto_create is on
 	created    sync.Map       // mailboxes known to exist
+	createMu   sync.Mutex     // one account creation at a time (concurrent creations of one account fail)
 	handsets   *Handsets      // subscribers who read MMs on a handset (MM1), if any
 }
 
@@ -108,6 +109,15 @@ func (t *deliverTarget) ensureMailbox(mailbox string) error {
 	if t.storage == nil {
 		return nil
 	}
+	if _, ok := t.created.Load(mailbox); ok {
+		return nil
+	}
+	// go-imap-sql's GetOrCreateIMAPAcct fails ("CreateUser: sql: no rows
+	// in result set") when another delivery creates the same account at
+	// the same time: creations are serialised, and only the first MMs of
+	// a new subscriber wait.
+	t.createMu.Lock()
+	defer t.createMu.Unlock()
 	if _, ok := t.created.Load(mailbox); ok {
 		return nil
 	}
