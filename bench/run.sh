@@ -35,6 +35,8 @@
 #   BENCH_CONN_REUSE  conn_reuse_limit of the queue's target.smtp, for both
 #                  servers (default 100; 0: a new connection per message)
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
@@ -72,18 +74,6 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/maddy-mms-bench.XXXXXX")
 server_pid=
 sink_pid=
 
-stop() { # stop PID: SIGTERM, then SIGKILL after 15 s; always reaped
-	local pid=$1 i
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
@@ -99,57 +89,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-log() { echo "$*"; }
-
-# Ports are picked below the kernel's ephemeral range, so that no outgoing
-# connection (ours or another program's) holds the port we are about to
-# listen on; a port taken between the probe and the bind is retried.
-EPHEMERAL_LO=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)
-[[ ${EPHEMERAL_LO:-} =~ ^[0-9]+$ && $EPHEMERAL_LO -gt 12000 ]] || EPHEMERAL_LO=32768
-PORT_LO=10000
-PORT_SPAN=$((EPHEMERAL_LO - PORT_LO))
-
-# free_port [EXCLUDE]: a loopback port nobody listens on.
-free_port() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((PORT_LO + (RANDOM * 32768 + RANDOM) % PORT_SPAN))
-		[[ $p != "${1:-}" ]] || continue
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "no free port found" >&2
-	return 1
-}
-
-# wait_port PORT PID NAME: until 127.0.0.1:PORT accepts (30 s at most).
-wait_port() {
-	local port=$1 pid=$2 name=$3 i
-	for ((i = 0; i < 300; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			return 0
-		fi
-		if ! kill -0 "$pid" 2>/dev/null; then
-			log "$name exited during start-up"
-			return 1
-		fi
-		sleep 0.1
-	done
-	log "$name did not listen on 127.0.0.1:$port within 30 s"
-	return 1
-}
-
-# queued DIR: number of messages still in the queue directory DIR.
-queued() {
-	local n
-	n=$(find "$1" -maxdepth 1 -name '*.meta' 2>/dev/null | wc -l)
-	echo $((n))
-}
-
-now() { date +%s.%N; }
 
 # ---------------------------------------------------------------------------
 

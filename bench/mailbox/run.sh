@@ -23,6 +23,8 @@
 #   BENCH_BUILDS  "unpatched patched" (default both, run alternately)
 #   BENCH_KEEP    if set, keep the work directory (binaries, state, logs)
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/bench/mailbox
@@ -39,18 +41,6 @@ chmod 755 "$WORK"
 server_pid=
 pg_data=
 pg_run=()
-
-stop() { # stop PID: SIGTERM, then SIGKILL after 15 s; always reaped
-	local pid=$1 i
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	local rc=$?
@@ -69,29 +59,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() { # a loopback port below the ephemeral range nobody listens on
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((10000 + (RANDOM * 32768 + RANDOM) % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "no free port found" >&2
-	return 1
-}
-
-wait_port() { # wait_port PORT PID: until 127.0.0.1:PORT accepts (30 s at most)
-	local i
-	for ((i = 0; i < 300; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 
 echo "building into $WORK/bin"
 mkdir -p "$WORK/bin" "$WORK/unpatched"
