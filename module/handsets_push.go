@@ -51,28 +51,25 @@ func mm1Address(s string) string {
 // notification builds the M-Notification.ind of a stored MM.
 func (h *Handsets) notification(m state.HandsetMM) ([]byte, error) {
 	p := &mm1.PDU{}
-	add := func(field byte, v mm1.Value) {
-		p.Headers = append(p.Headers, mm1.Header{Field: field, Name: mm1.FieldName(field), Value: v})
-	}
-	add(mm1.FieldMessageType, mm1.MNotificationInd)
-	add(mm1.FieldTransactionID, mm1.Text(m.TransactionID))
-	add(mm1.FieldMMSVersion, mm1.Version12)
+	p.Add(mm1.FieldMessageType, mm1.MNotificationInd)
+	p.Add(mm1.FieldTransactionID, mm1.Text(m.TransactionID))
+	p.Add(mm1.FieldMMSVersion, mm1.Version12)
 	if m.Sender != "" {
-		add(mm1.FieldFrom, mm1.From{Address: mm1.EncodedString{Text: mm1Address(m.Sender)}})
+		p.Add(mm1.FieldFrom, mm1.From{Address: mm1.EncodedString{Text: mm1Address(m.Sender)}})
 	}
 	if m.Subject != "" {
-		add(mm1.FieldSubject, mm1.EncodedString{Charset: 106, Text: m.Subject})
+		p.Add(mm1.FieldSubject, mm1.EncodedString{Charset: 106, Text: m.Subject})
 	}
 	class, ok := messageClassTokens[strings.ToLower(m.Class)]
 	if !ok {
 		class = 0x80
 	}
-	add(mm1.FieldMessageClass, class)
-	add(mm1.FieldMessageSize, mm1.Integer(m.Size))
-	add(mm1.FieldExpiry, mm1.TimeSpec{Seconds: uint64(m.Expires.Unix())})
-	add(mm1.FieldContentLocation, mm1.Text(h.contentLocation(m.ID)))
+	p.Add(mm1.FieldMessageClass, class)
+	p.Add(mm1.FieldMessageSize, mm1.Integer(m.Size))
+	p.Add(mm1.FieldExpiry, mm1.TimeSpec{Seconds: uint64(m.Expires.Unix())})
+	p.Add(mm1.FieldContentLocation, mm1.Text(h.contentLocation(m.ID)))
 	if m.DeliveryReport {
-		add(mm1.FieldDeliveryReport, mm1.Yes)
+		p.Add(mm1.FieldDeliveryReport, mm1.Yes)
 	}
 	return p.Encode()
 }

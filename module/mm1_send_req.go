@@ -48,18 +48,15 @@ type mm1MessageIDKey struct{}
 // sendConf writes an M-send.conf.
 func (e *mm1Endpoint) sendConf(w http.ResponseWriter, txID string, status mm1.Token, text, messageID string) {
 	p := &mm1.PDU{}
-	add := func(field byte, v mm1.Value) {
-		p.Headers = append(p.Headers, mm1.Header{Field: field, Name: mm1.FieldName(field), Value: v})
-	}
-	add(mm1.FieldMessageType, mm1.MSendConf)
-	add(mm1.FieldTransactionID, mm1.Text(txID))
-	add(mm1.FieldMMSVersion, mm1.Version12)
-	add(mm1.FieldResponseStatus, status)
+	p.Add(mm1.FieldMessageType, mm1.MSendConf)
+	p.Add(mm1.FieldTransactionID, mm1.Text(txID))
+	p.Add(mm1.FieldMMSVersion, mm1.Version12)
+	p.Add(mm1.FieldResponseStatus, status)
 	if text != "" {
-		add(mm1.FieldResponseText, mm1.EncodedString{Charset: 106, Text: text})
+		p.Add(mm1.FieldResponseText, mm1.EncodedString{Charset: 106, Text: text})
 	}
 	if messageID != "" {
-		add(mm1.FieldMessageID, mm1.Text(messageID))
+		p.Add(mm1.FieldMessageID, mm1.Text(messageID))
 	}
 	b, err := p.Encode()
 	if err != nil {

@@ -371,3 +371,12 @@ func TestNestedMultipart(t *testing.T) {
 		t.Error("trailing octet accepted")
 	}
 }
+
+func TestPDUAdd(t *testing.T) {
+	var p PDU
+	p.Add(FieldMessageType, MSendConf)
+	p.Add(FieldTransactionID, Text("t1"))
+	if len(p.Headers) != 2 || p.Headers[1].Name != "X-Mms-Transaction-Id" || p.MessageType() != MSendConf || p.TransactionID() != "t1" {
+		t.Errorf("Add: %+v", p.Headers)
+	}
+}

@@ -308,6 +308,12 @@ func (p *PDU) Get(name string) (Value, bool) {
 	return nil, false
 }
 
+// Add appends the field with code (high bit set) and value v, named from
+// the field table.
+func (p *PDU) Add(code byte, v Value) {
+	p.Headers = append(p.Headers, Header{Field: code, Name: FieldName(code), Value: v})
+}
+
 // Field returns the value of the first field with code (high bit set).
 func (p *PDU) Field(code byte) (Value, bool) {
 	for _, h := range p.Headers {
