@@ -336,6 +336,44 @@ func TestMM1(t *testing.T) {
 		}
 	})
 
+	// bob's handset reads an MM that asked for a read reply: M-Read-Rec.ind
+	// → MM4_read_reply_report.REQ to the peer; from anyone else nothing.
+	t.Run("M-Read-Rec.ind becomes a read report", func(t *testing.T) {
+		mm := strings.NewReplacer("X-Mms-Message-Class: Personal", "X-Mms-Message-Class: Personal\nX-Mms-Read-Reply: Yes").
+			Replace(req{txID: "rr-tx-1", msgID: "rr-mm-1", ack: "Yes", to: "+15550007777/TYPE=PLMN@mms.example.net",
+				subject: "read-me"}.String())
+		mustAccept(t, s.send(submission{from: peerSender, rcpts: []string{"+15550007777/TYPE=PLMN@mms.example.net"}, data: mm}))
+		push.waitFor(t, "+15550007777", "read-me")
+		readRec := func() []byte {
+			p := &mm1.PDU{}
+			p.Add(mm1.FieldMessageType, mm1.MReadRecInd)
+			p.Add(mm1.FieldMMSVersion, mm1.Version12)
+			p.Add(mm1.FieldMessageID, mm1.Text("rr-mm-1"))
+			p.Add(mm1.FieldTo, mm1.EncodedString{Text: "+48600000001/TYPE=PLMN"})
+			p.Add(mm1.FieldFrom, mm1.From{Insert: true})
+			p.Add(mm1.FieldReadStatus, mm1.Token(0x80))
+			b, err := p.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		if code, _ := postPDU(t, url, aliceLogin, readRec()); code != 204 {
+			t.Errorf("alice's M-Read-Rec.ind: HTTP %d", code)
+		}
+		time.Sleep(time.Second)
+		if len(p.find("MM4_read_reply_report.REQ", "rr-mm-1")) != 0 {
+			t.Fatal("a read report for bob's MM from alice's handset")
+		}
+		if code, _ := postPDU(t, url, bobLogin, readRec()); code != 204 {
+			t.Fatalf("bob's M-Read-Rec.ind: HTTP %d", code)
+		}
+		rep := p.waitFor(20*time.Second, 1, "MM4_read_reply_report.REQ", "rr-mm-1")
+		if m, _ := parseREQ(t, rep[0].data); m.ReadStatus != "Read" || !strings.Contains(m.From, "+15550007777") {
+			t.Errorf("read report status %q from %q:\n%s", m.ReadStatus, m.From, rep[0].data)
+		}
+	})
+
 	t.Run("MM4 to alice (mailbox and handset) is in both", func(t *testing.T) {
 		mustAccept(t, s.send(submission{from: peerSender, rcpts: []string{alice},
 			data: req{txID: "a-tx-1", msgID: "a-mm-1", ack: "Yes", subject: "for-alice-both"}.String()}))

@@ -88,21 +88,12 @@ func (h *Handsets) report(ctx context.Context, l log.Logger, m state.HandsetMM, 
 	if !ok {
 		mm = state.ReceivedMM{Peer: m.Peer, MessageID: m.MessageID, Sender: m.Sender}
 	}
-	p, err := r.prepareReport(ctx, peer, originReport{Type: mm4.DeliveryReportReq, MM: mm,
+	sent, err := r.sendReport(ctx, l, peer, originReport{Type: mm4.DeliveryReportReq, MM: mm,
 		Recipient: m.Number, MMStatus: status, ToUA: true})
-	if err != nil {
-		return err
-	}
-	if p == nil {
+	if err == nil && !sent {
 		l.Msg("delivery report asked for, but the MM's sender is no number to address it to", "sender", m.Sender)
-		return nil
 	}
-	kept, err := r.recordReports(ctx, l, []*pendingReport{p})
-	if err != nil {
-		return err
-	}
-	r.commitReports(ctx, l, kept)
-	return nil
+	return err
 }
 
 // expire settles the MMs not fetched before their expiry: reported

@@ -63,16 +63,8 @@ func (e *mm1Endpoint) readRec(c *mm1Call) {
 		noContent(c.w)
 		return
 	}
-	p, err := r.prepareReport(ctx, peer, originReport{Type: mm4.ReadReplyReportReq, MM: mm, Recipient: reader,
-		ReadStatus: status})
-	if err == nil && p != nil {
-		var kept []*pendingReport
-		kept, err = r.recordReports(ctx, c.log, []*pendingReport{p})
-		if err == nil {
-			r.commitReports(ctx, c.log, kept)
-		}
-	}
-	if err != nil {
+	if _, err := r.sendReport(ctx, c.log, peer, originReport{Type: mm4.ReadReplyReportReq, MM: mm, Recipient: reader,
+		ReadStatus: status}); err != nil {
 		c.log.Error("cannot queue the read report", err, "message_id", string(msgID))
 		http.Error(c.w, "Try again later", http.StatusServiceUnavailable)
 		return

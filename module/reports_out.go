@@ -175,6 +175,22 @@ func reportTransactionID(peer *Peer, o originReport, domain string) string {
 	return "r" + hex.EncodeToString(sum[:12]) + "@" + domain
 }
 
+// sendReport prepares, records and commits one report on its own, outside
+// any delivery (a handset's answer over MM1). It reports false when the
+// report cannot be addressed (see prepareReport).
+func (r *Relay) sendReport(ctx context.Context, l log.Logger, peer *Peer, o originReport) (bool, error) {
+	p, err := r.prepareReport(ctx, peer, o)
+	if err != nil || p == nil {
+		return false, err
+	}
+	kept, err := r.recordReports(ctx, l, []*pendingReport{p})
+	if err != nil {
+		return false, err
+	}
+	r.commitReports(ctx, l, kept)
+	return true, nil
+}
+
 func abortReports(ctx context.Context, reports []*pendingReport) {
 	for _, p := range reports {
 		p.delivery.Abort(ctx)
