@@ -252,13 +252,13 @@ func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
 		if cc != "" {
 			out.WriteString(w.field("Resent-Cc", cc))
 		}
-		out.WriteString(w.field("Resent-Date", date))
+		out.WriteString(w.dateField("Resent-Date", date))
 		if msgID != "" {
 			out.WriteString(w.field("Resent-Message-ID", msgID))
 		}
 		for _, b := range resend.blocks {
 			out.WriteString(w.field("Resent-From", b.from))
-			out.WriteString(w.field("Resent-Date", b.date))
+			out.WriteString(w.dateField("Resent-Date", b.date))
 		}
 		if resend.from != "" {
 			fromValue = resend.from
@@ -328,7 +328,7 @@ func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
 			if !s.done && !s.last {
 				s.done = true
 				if s.value != "" {
-					out.WriteString(w.field(s.name, s.value))
+					out.WriteString(w.slotField(s))
 				}
 			}
 			continue
@@ -360,7 +360,7 @@ func ToInternetMail(h textproto.Header, v MailView) (textproto.Header, error) {
 	}
 	for _, s := range slots {
 		if !s.done && s.value != "" {
-			out.WriteString(w.field(s.name, s.value))
+			out.WriteString(w.slotField(s))
 		}
 	}
 	out.WriteString("\r\n")

@@ -102,7 +102,14 @@ func tmFuzzRefusal(h *textproto.Header, internet bool) string {
 		case "received":
 			received++
 		case "sensitivity":
-			tok, _, _ := strings.Cut(strings.NewReplacer("(", " ", ";", " ", "\t", " ").Replace(v), " ")
+			// The value's first RFC 2045 token: it ends at a space, a
+			// tspecial or any octet outside printable ASCII.
+			tok := v
+			if i := strings.IndexFunc(v, func(r rune) bool {
+				return r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?=", r)
+			}); i >= 0 {
+				tok = v[:i]
+			}
 			sensitive = sensitive || tok == "personal" || tok == "private"
 		case "x-mms-sender-visibility":
 			hide = hide || v == "hide"

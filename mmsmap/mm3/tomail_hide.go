@@ -50,6 +50,18 @@ func (w *mailWriter) field(name, value string) string {
 	return lex.FoldField(name, w.maskField(name, value))
 }
 
+// dateField formats a date ToInternetMail wrote itself (formatted from a parsed time, so it holds no
+// address): masking a hidden sender such as "00" in it would break it ("10:anonymous:00").
+func (w *mailWriter) dateField(name, value string) string { return lex.FoldField(name, value) }
+
+// slotField formats one of the fields ToInternetMail writes itself.
+func (w *mailWriter) slotField(s *slot) string {
+	if s.name == tmDate {
+		return w.dateField(s.name, s.value)
+	}
+	return w.field(s.name, s.value)
+}
+
 // maskField returns the value of the field name rid of the hidden sender.
 func (w *mailWriter) maskField(name, value string) string {
 	if w.hides(name) {
