@@ -83,14 +83,26 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// handedOut are the ports freePort returned: the kernel may offer a port
+// again once its probe is closed, and a server given the same port twice
+// (now six listeners each) fails to start.
+var handedOut sync.Map
+
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for i := 0; i < 100; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, dup := handedOut.LoadOrStore(port, true); !dup {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no port that was not handed out already")
+	return 0
 }
 
 // newServer prepares a server with fresh ports and state; the demo peer
