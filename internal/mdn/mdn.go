@@ -196,6 +196,11 @@ func Generate(r Report) (textproto.Header, []byte, error) {
 		return textproto.Header{}, nil, fmt.Errorf("mdn: unsupported disposition %q", mailfmt.CleanLine(r.Disposition, 40, true))
 	}
 	final, err := mailfmt.FormatTypedAddress(r.FinalRecipient)
+	if err == nil && addressValue(final) == "" {
+		// Nothing left once comments are read as comments (a lone "("):
+		// no reader, Parse included, would find a recipient in it.
+		err = fmt.Errorf("no address in %q", mailfmt.CleanLine(r.FinalRecipient, 40, true))
+	}
 	if err != nil {
 		return textproto.Header{}, nil, fmt.Errorf("mdn: Final-Recipient: %w", err)
 	}
