@@ -144,6 +144,10 @@ type Queue struct {
 	// after start-up for whatever reason it will not affect the queue.
 	postInitDelay time.Duration
 
+	// inlineMax is the largest message stored in its meta-data file (see
+	// InlineMessage); 0 stores every message in three files.
+	inlineMax int
+
 	Log    log.Logger
 	Target module.DeliveryTarget
 
@@ -174,7 +178,24 @@ type QueueMetadata struct {
 
 	FirstAttempt time.Time
 	LastAttempt  time.Time
+
+	// Inline holds the header and body of a small message, which is then
+	// stored in the meta-data file alone (no ID.header and ID.body files).
+	Inline *InlineMessage `json:",omitempty"`
 }
+
+// InlineMessage is a message stored in its meta-data file: one file written
+// and fsynced per message instead of three. Messages of up to
+// Queue.inlineMax octets (header and body) are stored this way; larger ones
+// as ID.header and ID.body.
+type InlineMessage struct {
+	Header []byte // as written by textproto.WriteHeader
+	Body   []byte
+}
+
+// defaultInlineMax is the largest message (header and body) stored inline in
+// its meta-data file.
+const defaultInlineMax = 32 * 1024
 
 type queueSlot struct {
 	ID string
@@ -192,6 +213,7 @@ func NewQueue(_, instName string, _, inlineArgs []string) (module.Module, error)
 		initialRetryTime: 15 * time.Minute,
 		retryTimeScale:   1.25,
 		postInitDelay:    10 * time.Second,
+		inlineMax:        defaultInlineMax,
 		Log:              log.Logger{Name: "queue"},
 	}
 	switch len(inlineArgs) {
@@ -626,12 +648,13 @@ func (q *Queue) removeFromDisk(msgMeta *module.MsgMetadata) {
 	// Order is important.
 	// If we remove header and body but can't remove meta now - readDiskQueue
 	// will detect and report it.
+	// A message stored inline has no header and body files.
 	headerPath := filepath.Join(q.location, id+".header")
-	if err := os.Remove(headerPath); err != nil {
+	if err := os.Remove(headerPath); err != nil && !os.IsNotExist(err) {
 		dl.Error("failed to remove header from disk", err)
 	}
 	bodyPath := filepath.Join(q.location, id+".body")
-	if err := os.Remove(bodyPath); err != nil {
+	if err := os.Remove(bodyPath); err != nil && !os.IsNotExist(err) {
 		dl.Error("failed to remove body from disk", err)
 	}
 	metaPath := filepath.Join(q.location, id+".meta")
@@ -667,51 +690,12 @@ func (q *Queue) readDiskQueue() error {
 			continue
 		}
 
-		// Check header file existence.
-		if _, err := os.Stat(filepath.Join(q.location, id+".header")); err != nil {
-			if os.IsNotExist(err) {
-				q.Log.Printf("header file doesn't exist for msg ID = %s", id)
-				q.tryRemoveDanglingFile(id + ".meta")
-				q.tryRemoveDanglingFile(id + ".body")
-			} else {
-				q.Log.Printf("skipping nonstat'able header file: %v (msg ID = %s)", err, id)
-			}
+		// A message stored inline is whole in its meta-data file.
+		if meta.Inline == nil && !q.messageFilesExist(id) {
 			continue
 		}
-
-		// Check body file existence.
-		if _, err := os.Stat(filepath.Join(q.location, id+".body")); err != nil {
-			if os.IsNotExist(err) {
-				q.Log.Printf("body file doesn't exist for msg ID = %s", id)
-				q.tryRemoveDanglingFile(id + ".meta")
-				q.tryRemoveDanglingFile(id + ".header")
-			} else {
-				q.Log.Printf("skipping nonstat'able body file: %v (msg ID = %s)", err, id)
-			}
-			continue
-		}
-
-		smallestTriesCount := 999999
-		for _, count := range meta.TriesCount {
-			if smallestTriesCount > count {
-				smallestTriesCount = count
-			}
-		}
-		nextTryTime := meta.LastAttempt
-		scaleFactor := time.Duration(math.Pow(q.retryTimeScale, float64(smallestTriesCount-1)))
-		nextTryTime = nextTryTime.Add(q.initialRetryTime * scaleFactor)
-
-		if time.Until(nextTryTime) < q.postInitDelay {
-			nextTryTime = time.Now().Add(q.postInitDelay)
-		}
-
-		q.Log.Debugf("will try to deliver (msg ID = %s) in %v (%v)", id, time.Until(nextTryTime), nextTryTime)
-		q.wheel.Add(nextTryTime, queueSlot{
-			ID: id,
-		})
+		q.scheduleLoaded(id, meta)
 		loadedCount++
-
-		queuedMsgs.WithLabelValues(q.name, q.location).Inc()
 	}
 
 	if loadedCount != 0 {
@@ -721,6 +705,60 @@ func (q *Queue) readDiskQueue() error {
 	q.removeInterrupted(dirInfo)
 
 	return nil
+}
+
+// messageFilesExist reports whether ID.header and ID.body exist, removing
+// what is left of the message when one is missing.
+func (q *Queue) messageFilesExist(id string) bool {
+	// Check header file existence.
+	if _, err := os.Stat(filepath.Join(q.location, id+".header")); err != nil {
+		if os.IsNotExist(err) {
+			q.Log.Printf("header file doesn't exist for msg ID = %s", id)
+			q.tryRemoveDanglingFile(id + ".meta")
+			q.tryRemoveDanglingFile(id + ".body")
+		} else {
+			q.Log.Printf("skipping nonstat'able header file: %v (msg ID = %s)", err, id)
+		}
+		return false
+	}
+
+	// Check body file existence.
+	if _, err := os.Stat(filepath.Join(q.location, id+".body")); err != nil {
+		if os.IsNotExist(err) {
+			q.Log.Printf("body file doesn't exist for msg ID = %s", id)
+			q.tryRemoveDanglingFile(id + ".meta")
+			q.tryRemoveDanglingFile(id + ".header")
+		} else {
+			q.Log.Printf("skipping nonstat'able body file: %v (msg ID = %s)", err, id)
+		}
+		return false
+	}
+
+	return true
+}
+
+// scheduleLoaded schedules the next attempt of a message found on disk.
+func (q *Queue) scheduleLoaded(id string, meta *QueueMetadata) {
+	smallestTriesCount := 999999
+	for _, count := range meta.TriesCount {
+		if smallestTriesCount > count {
+			smallestTriesCount = count
+		}
+	}
+	nextTryTime := meta.LastAttempt
+	scaleFactor := time.Duration(math.Pow(q.retryTimeScale, float64(smallestTriesCount-1)))
+	nextTryTime = nextTryTime.Add(q.initialRetryTime * scaleFactor)
+
+	if time.Until(nextTryTime) < q.postInitDelay {
+		nextTryTime = time.Now().Add(q.postInitDelay)
+	}
+
+	q.Log.Debugf("will try to deliver (msg ID = %s) in %v (%v)", id, time.Until(nextTryTime), nextTryTime)
+	q.wheel.Add(nextTryTime, queueSlot{
+		ID: id,
+	})
+
+	queuedMsgs.WithLabelValues(q.name, q.location).Inc()
 }
 
 // removeInterrupted removes what transactions interrupted by a crash left
@@ -758,6 +796,12 @@ func (q *Queue) removeInterrupted(dirInfo []os.DirEntry) {
 }
 
 func (q *Queue) storeNewMessage(meta *QueueMetadata, header textproto.Header, body buffer.Buffer) (buffer.Buffer, error) {
+	if q.inlineMax > 0 && body.Len() <= q.inlineMax {
+		if stored, ok, err := q.storeInline(meta, header, body); ok || err != nil {
+			return stored, err
+		}
+	}
+
 	id := meta.MsgMeta.ID
 
 	headerPath := filepath.Join(q.location, id+".header")
@@ -806,9 +850,72 @@ func (q *Queue) storeNewMessage(meta *QueueMetadata, header textproto.Header, bo
 		return nil, err
 	}
 
+	// The meta file's new name, which makes the message part of the
+	// queue, must be durable before the message is accepted.
+	if err := q.syncDir(); err != nil {
+		q.tryRemoveDanglingFile(id + ".meta")
+		q.tryRemoveDanglingFile(id + ".body")
+		q.tryRemoveDanglingFile(id + ".header")
+		return nil, err
+	}
+
 	queuedMsgs.WithLabelValues(q.name, q.location).Inc()
 
 	return buffer.FileBuffer{Path: bodyPath, LenHint: body.Len()}, nil
+}
+
+// storeInline stores a message of up to q.inlineMax octets in its meta-data
+// file alone (InlineMessage): one file created, written and fsynced, and
+// the directory fsynced after its rename. ok is false, with no error, for a
+// message that turns out to be larger; it is then stored as three files.
+func (q *Queue) storeInline(meta *QueueMetadata, header textproto.Header, body buffer.Buffer) (stored buffer.Buffer, ok bool, err error) {
+	var hdr bytes.Buffer
+	if err := textproto.WriteHeader(&hdr, header); err != nil {
+		return nil, false, err
+	}
+	if hdr.Len()+body.Len() > q.inlineMax {
+		return nil, false, nil
+	}
+	r, err := body.Open()
+	if err != nil {
+		return nil, false, err
+	}
+	defer r.Close()
+	blob, err := io.ReadAll(io.LimitReader(r, int64(q.inlineMax-hdr.Len())+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if hdr.Len()+len(blob) > q.inlineMax {
+		return nil, false, nil // Len was wrong
+	}
+
+	meta.Inline = &InlineMessage{Header: hdr.Bytes(), Body: blob}
+	if err := q.updateMetadataOnDisk(meta); err != nil {
+		meta.Inline = nil
+		q.tryRemoveDanglingFile(meta.MsgMeta.ID + ".meta.new")
+		return nil, false, err
+	}
+	if err := q.syncDir(); err != nil {
+		meta.Inline = nil
+		q.tryRemoveDanglingFile(meta.MsgMeta.ID + ".meta")
+		return nil, false, err
+	}
+	queuedMsgs.WithLabelValues(q.name, q.location).Inc()
+	return buffer.MemoryBuffer{Slice: blob}, true, nil
+}
+
+// syncDir fsyncs the queue directory, so that the names of the files just
+// created or renamed in it survive a crash.
+func (q *Queue) syncDir() error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	dir, err := os.Open(q.location)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }
 
 func (q *Queue) updateMetadataOnDisk(meta *QueueMetadata) error {
@@ -891,6 +998,14 @@ func (q *Queue) openMessage(id string) (*QueueMetadata, textproto.Header, buffer
 	meta, err := q.readMessageMeta(id)
 	if err != nil {
 		return nil, textproto.Header{}, nil, err
+	}
+
+	if meta.Inline != nil {
+		header, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(meta.Inline.Header)))
+		if err != nil {
+			return nil, textproto.Header{}, nil, err
+		}
+		return meta, header, buffer.MemoryBuffer{Slice: meta.Inline.Body}, nil
 	}
 
 	bodyPath := filepath.Join(q.location, id+".body")

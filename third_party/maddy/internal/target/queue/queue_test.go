@@ -124,6 +124,7 @@ func (utd *unreliableTargetDelivery) Body(ctx context.Context, header textproto.
 
 	r, _ := body.Open()
 	utd.msg.Body, _ = io.ReadAll(r)
+	utd.msg.Header = header.Copy()
 
 	if len(utd.ut.bodyFailures) > utd.ut.passedMessages {
 		return utd.ut.bodyFailures[utd.ut.passedMessages]
@@ -528,6 +529,9 @@ func TestQueueDelivery_DeserlizationCleanUp(t *testing.T) {
 
 		// To make sure we will not time out due to post-init delay.
 		q.postInitDelay = 0
+
+		// The message in three files (see TestQueueDelivery_Inline).
+		q.inlineMax = 0
 
 		deliveryID := testutils.DoTestDelivery(t, q, "tester@example.com", []string{"tester1@example.org", "tester2@example.org"})
 
