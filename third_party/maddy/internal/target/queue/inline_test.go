@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -128,6 +129,92 @@ func TestQueueDelivery_Inline(t *testing.T) {
 			textproto.WriteHeader(&got, msg.Header)
 			if got.String() != hb.String() {
 				t.Errorf("header after the restart:\n%q\nwant\n%q", got.String(), hb.String())
+			}
+			q.Close()
+			checkQueueDir(t, q, []string{})
+		})
+	}
+}
+
+// TestQueueDelivery_RecoverRename: a crash can lose the rename of ID.meta.new
+// to ID.meta (it is not fsynced); a meta.new that decodes whole, with the
+// header and body files of a message that is not inline, is the message, and
+// is delivered after the restart. One that is incomplete, or whose body file
+// is missing, is removed.
+func TestQueueDelivery_RecoverRename(t *testing.T) {
+	t.Parallel()
+
+	hdr := textproto.Header{}
+	hdr.Add("Subject", "recovered")
+	body := []byte("foobar\r\n")
+	cases := []struct {
+		name      string
+		inlineMax int
+		damage    func(t *testing.T, dir, id string)
+		delivered bool
+	}{
+		{"Inline", defaultInlineMax, nil, true},
+		{"ThreeFiles", 0, nil, true},
+		{"Truncated", defaultInlineMax, func(t *testing.T, dir, id string) {
+			p := filepath.Join(dir, id+".meta.new")
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b[:len(b)/2], 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"NoBody", 0, func(t *testing.T, dir, id string) {
+			if err := os.Remove(filepath.Join(dir, id+".body")); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+	}
+	for _, c := range cases {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dt := unreliableTarget{
+				rcptFailures: []map[string]error{
+					{"tester1@example.org": exterrors.WithTemporary(errors.New("go away"), true)},
+				},
+				committed: make(chan testutils.Msg, 10),
+				aborted:   make(chan testutils.Msg, 10),
+			}
+			q := newTestQueue(t, &dt)
+			defer cleanQueue(t, q)
+			q.initialRetryTime = time.Hour
+			q.postInitDelay = 0
+			q.inlineMax = c.inlineMax
+
+			const id = "renamed0123"
+			queueMessage(t, q, id, hdr, body, "tester1@example.org")
+			readMsgChanTimeout(t, dt.aborted, 5*time.Second) // the failed attempt
+			q.Close()
+
+			// What a crash before the rename reached the disk leaves.
+			dir := q.location
+			if err := os.Rename(filepath.Join(dir, id+".meta"), filepath.Join(dir, id+".meta.new")); err != nil {
+				t.Fatal(err)
+			}
+			if c.damage != nil {
+				c.damage(t, dir, id)
+			}
+
+			q = newTestQueueDir(t, &dt, dir)
+			if c.delivered {
+				msg := readMsgChanTimeout(t, dt.committed, 5*time.Second)
+				checkRcpts(t, msg, "tester1@example.org")
+				if !bytes.Equal(msg.Body, body) || msg.Header.Get("Subject") != "recovered" {
+					t.Errorf("delivered %q with Subject %q", msg.Body, msg.Header.Get("Subject"))
+				}
+			} else {
+				select {
+				case msg := <-dt.committed:
+					t.Fatalf("an incomplete message was delivered: %+v", msg)
+				case <-time.After(200 * time.Millisecond):
+				}
 			}
 			q.Close()
 			checkQueueDir(t, q, []string{})

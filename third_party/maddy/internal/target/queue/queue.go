@@ -668,6 +668,8 @@ func (q *Queue) removeFromDisk(msgMeta *module.MsgMetadata) {
 }
 
 func (q *Queue) readDiskQueue() error {
+	q.recoverRenames()
+
 	dirInfo, err := os.ReadDir(q.location)
 	if err != nil {
 		return err
@@ -761,10 +763,54 @@ func (q *Queue) scheduleLoaded(id string, meta *QueueMetadata) {
 	queuedMsgs.WithLabelValues(q.name, q.location).Inc()
 }
 
+// recoverRenames completes the renames a crash may have lost. A message's
+// meta-data is written as ID.meta.new, fsynced, and renamed to ID.meta, after
+// its ID.header and ID.body (unless it is inline) were fsynced; the rename
+// is what makes it part of the queue, but it is not itself made durable (that
+// would take a second fsync, of the directory, per message). So a
+// meta.new that decodes whole belongs to a message whose every part is on
+// disk, and that may have been accepted: it is renamed now (over ID.meta,
+// if an update of a queued message's meta-data was cut short, being the
+// newer). A meta.new that does not decode was never complete, and is removed
+// by removeInterrupted. A message that had not been accepted yet when the
+// crash came is delivered all the same: at least once, not at most once.
+func (q *Queue) recoverRenames() {
+	entries, err := os.ReadDir(q.location)
+	if err != nil {
+		return
+	}
+	for _, entry := range entries {
+		name := entry.Name()
+		if entry.IsDir() || !strings.HasSuffix(name, ".meta.new") {
+			continue
+		}
+		id := strings.TrimSuffix(name, ".meta.new")
+		newPath := filepath.Join(q.location, name)
+		meta, err := readMetaFile(newPath)
+		if err != nil {
+			continue
+		}
+		if meta.Inline == nil {
+			if _, err := os.Stat(filepath.Join(q.location, id+".header")); err != nil {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(q.location, id+".body")); err != nil {
+				continue
+			}
+		}
+		if err := os.Rename(newPath, filepath.Join(q.location, id+".meta")); err != nil {
+			q.Log.Error("failed to complete the rename of a meta-data file", err, "file", name)
+			continue
+		}
+		q.Log.Printf("completed the rename of %s, cut short by a crash", name)
+	}
+}
+
 // removeInterrupted removes what transactions interrupted by a crash left
 // behind: ID.header and ID.body are written before ID.meta, and ID.meta is
 // written as ID.meta.new and renamed, so a header or body without its meta
-// file, or a meta.new file, belongs to a message that was never accepted.
+// file, or a meta.new file that recoverRenames did not complete, belongs to
+// a message that was never accepted.
 // It runs before the queue takes new messages.
 func (q *Queue) removeInterrupted(dirInfo []os.DirEntry) {
 	hasMeta := make(map[string]bool)
@@ -836,24 +882,22 @@ func (q *Queue) storeNewMessage(meta *QueueMetadata, header textproto.Header, bo
 		return nil, err
 	}
 
-	if err := q.updateMetadataOnDisk(meta); err != nil {
+	// The header and body are on disk before the meta-data file that makes
+	// them part of the queue is written (see recoverRenames).
+	if err := headerFile.Sync(); err != nil {
 		q.tryRemoveDanglingFile(id + ".body")
 		q.tryRemoveDanglingFile(id + ".header")
 		return nil, err
 	}
 
-	if err := headerFile.Sync(); err != nil {
-		return nil, err
-	}
-
 	if err := bodyFile.Sync(); err != nil {
+		q.tryRemoveDanglingFile(id + ".body")
+		q.tryRemoveDanglingFile(id + ".header")
 		return nil, err
 	}
 
-	// The meta file's new name, which makes the message part of the
-	// queue, must be durable before the message is accepted.
-	if err := q.syncDir(); err != nil {
-		q.tryRemoveDanglingFile(id + ".meta")
+	if err := q.updateMetadataOnDisk(meta); err != nil {
+		os.Remove(filepath.Join(q.location, id+".meta.new"))
 		q.tryRemoveDanglingFile(id + ".body")
 		q.tryRemoveDanglingFile(id + ".header")
 		return nil, err
@@ -866,7 +910,7 @@ func (q *Queue) storeNewMessage(meta *QueueMetadata, header textproto.Header, bo
 
 // storeInline stores a message of up to q.inlineMax octets in its meta-data
 // file alone (InlineMessage): one file created, written and fsynced, and
-// the directory fsynced after its rename. ok is false, with no error, for a
+// renamed. ok is false, with no error, for a
 // message that turns out to be larger; it is then stored as three files.
 func (q *Queue) storeInline(meta *QueueMetadata, header textproto.Header, body buffer.Buffer) (stored buffer.Buffer, ok bool, err error) {
 	var hdr bytes.Buffer
@@ -892,30 +936,11 @@ func (q *Queue) storeInline(meta *QueueMetadata, header textproto.Header, body b
 	meta.Inline = &InlineMessage{Header: hdr.Bytes(), Body: blob}
 	if err := q.updateMetadataOnDisk(meta); err != nil {
 		meta.Inline = nil
-		q.tryRemoveDanglingFile(meta.MsgMeta.ID + ".meta.new")
-		return nil, false, err
-	}
-	if err := q.syncDir(); err != nil {
-		meta.Inline = nil
-		q.tryRemoveDanglingFile(meta.MsgMeta.ID + ".meta")
+		os.Remove(filepath.Join(q.location, meta.MsgMeta.ID+".meta.new"))
 		return nil, false, err
 	}
 	queuedMsgs.WithLabelValues(q.name, q.location).Inc()
 	return buffer.MemoryBuffer{Slice: blob}, true, nil
-}
-
-// syncDir fsyncs the queue directory, so that the names of the files just
-// created or renamed in it survive a crash.
-func (q *Queue) syncDir() error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	dir, err := os.Open(q.location)
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
 }
 
 func (q *Queue) updateMetadataOnDisk(meta *QueueMetadata) error {
@@ -958,7 +983,10 @@ func (q *Queue) updateMetadataOnDisk(meta *QueueMetadata) error {
 }
 
 func (q *Queue) readMessageMeta(id string) (*QueueMetadata, error) {
-	metaPath := filepath.Join(q.location, id+".meta")
+	return readMetaFile(filepath.Join(q.location, id+".meta"))
+}
+
+func readMetaFile(metaPath string) (*QueueMetadata, error) {
 	file, err := os.Open(metaPath)
 	if err != nil {
 		return nil, err
