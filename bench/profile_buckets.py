@@ -24,7 +24,7 @@ BUCKETS = [
     ("mailbox storage (storage.imapsql)", ["go-imap-sql", "storage/imapsql"]),
     ("maddy-mms state store", ["maddy-mms/internal/state"]),
     ("maddy-mms: parsing, checks, conversion", ["maddy-mms/"]),
-    ("smtp endpoint: body buffer (1 MiB each)", ["autoBufferMode"]),
+    ("smtp endpoint: body buffer", ["autoBufferMode"]),
     ("auth (submission)", ["/auth", "bcrypt", "pass_table"]),
     ("logging", ["framework/log."]),
     ("Go GC", ["runtime.gcBgMarkWorker", "runtime.gcAssist", "runtime.bgsweep", "runtime.bgscavenge", "runtime.gcDrain"]),

@@ -19,12 +19,14 @@ along with this program.  If not, see <https://www.gnu.org/licenses/>.
 package smtp
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/emersion/go-smtp"
+	"github.com/foxcpp/maddy/framework/buffer"
 	"github.com/foxcpp/maddy/framework/config"
 	"github.com/foxcpp/maddy/internal/testutils"
 )
@@ -117,6 +119,42 @@ func TestAutoBufferMode_Truncated(t *testing.T) {
 		if err != nil || buf.Len() != size {
 			t.Errorf("%d bytes then EOF: %v", size, err)
 			continue
+		}
+		buf.Remove()
+	}
+}
+
+// TestAutoBufferMode_Sizes: a message under the limit is kept in memory in a
+// buffer about its size (not the limit's), one of the limit's size or more
+// is spilled to a file, and either is kept whole.
+func TestAutoBufferMode_Sizes(t *testing.T) {
+	const limit = 1 << 20
+	mode := autoBufferMode(limit, t.TempDir())
+	for _, size := range []int{0, 1, 1400, 300000, limit - 1, limit, limit + 1, 3 * limit} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte('a' + i%26)
+		}
+		buf, err := mode(&errAfter{data: data, err: io.EOF})
+		if err != nil {
+			t.Errorf("%d bytes: %v", size, err)
+			continue
+		}
+		mem, inMemory := buf.(buffer.MemoryBuffer)
+		if want := size < limit; inMemory != want {
+			t.Errorf("%d bytes: kept in memory %v, want %v", size, inMemory, want)
+		}
+		if inMemory && cap(mem.Slice) > 2*size+64*1024 {
+			t.Errorf("%d bytes: kept in a buffer of %d bytes", size, cap(mem.Slice))
+		}
+		r, err := buf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%d bytes: read back %d bytes (%v), not the message", size, len(got), err)
 		}
 		buf.Remove()
 	}
