@@ -13,6 +13,7 @@ import (
 	"mime/quotedprintable"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message/textproto"
 
@@ -184,7 +185,9 @@ var ErrInputChanged = errors.New("sevenbit: the message changed between the two 
 // that differs in the second pass gives [ErrInputChanged] (at the latest once it is all read).
 // After an error in the second pass w may hold part of the output.
 func Convert(h textproto.Header, open func() (io.ReadCloser, error), w io.Writer, lim Limits) (textproto.Header, error) {
-	sw := &walker{lim: lim.withDefaults(), buf: make([]byte, copyBufferSize)}
+	b := getBuffers()
+	defer b.put()
+	sw := &walker{lim: lim.withDefaults(), buf: b.buf, in: b.in, out: b.out}
 
 	// First pass: plan.
 	sw.mode = walkPlan
@@ -265,13 +268,33 @@ func Body(h textproto.Header, body io.Reader, w io.Writer) (textproto.Header, er
 // decode), or an 8-bit header field it cannot rewrite; these matter only to a 7-bit conversion, and
 // Check accepts them, as it accepts 8-bit data anywhere.
 func Check(h textproto.Header, r io.Reader, lim Limits) error {
-	sw := &walker{
-		mode: walkCheck,
-		lim:  lim.withDefaults(),
-		buf:  make([]byte, copyBufferSize),
-		in:   bufio.NewReaderSize(r, readBufferSize),
-	}
+	b := getBuffers()
+	defer b.put()
+	b.in.Reset(r)
+	sw := &walker{mode: walkCheck, lim: lim.withDefaults(), buf: b.buf, in: b.in}
 	return sw.entity(&h, "", 0, nil)
+}
+
+// buffers are a walk's buffers, kept for the next walk: making and zeroing
+// them for every message cost more than walking a small one.
+type buffers struct {
+	buf []byte
+	in  *bufio.Reader
+	out *bufio.Writer
+}
+
+var bufferPool = sync.Pool{New: func() any {
+	return &buffers{buf: make([]byte, copyBufferSize), in: bufio.NewReaderSize(nil, readBufferSize), out: bufio.NewWriter(nil)}
+}}
+
+func getBuffers() *buffers { return bufferPool.Get().(*buffers) }
+
+// put returns b to the pool, keeping no reference to the walk's input or
+// output.
+func (b *buffers) put() {
+	b.in.Reset(nil)
+	b.out.Reset(nil)
+	bufferPool.Put(b)
 }
 
 // headerFix is how an entity's header changes; zero values mean no change.
@@ -619,6 +642,11 @@ func (sw *walker) headedEntity(path string, depth int, partHeader bool) error {
 	if term == nil {
 		// A store reads the delimiter line as a header line, or fails at the end of input.
 		return &MIMEError{Part: path, Reason: "header not ended by an empty line (it runs into a delimiter line or the end of input)"}
+	}
+	if !partHeader && sw.delimiterNext() {
+		// RFC 2046 §5.1.1: the line end before a delimiter line is the delimiter's, so a multipart
+		// reader hands the encapsulated message on without the empty line that ends its header.
+		return &MIMEError{Part: path, Reason: "header not ended by an empty line (the line end before a delimiter line belongs to the delimiter)"}
 	}
 	// A multipart reader takes a delimiter right after a part header without a line end before it.
 	sw.afterPartHeader = partHeader

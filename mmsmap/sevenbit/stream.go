@@ -5,6 +5,7 @@ package sevenbit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -54,6 +55,28 @@ func (sw *walker) next() (piece, error) {
 	sw.midLine = !p.whole
 	return p, nil
 }
+
+// delimiterNext reports whether the next line is a delimiter line of an enclosing multipart,
+// without reading it.
+func (sw *walker) delimiterNext() bool {
+	var b []byte
+	if sw.hasPushed {
+		b = sw.pushed.b
+	} else {
+		b, _ = sw.in.Peek(peekLine) // what there is, up to the end of input
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			b = b[:i+1]
+		}
+	}
+	nl := sw.nl
+	l, _, err := sw.delimiter(piece{b: b, start: true, whole: true, crlfBefore: sw.endCRLF})
+	sw.nl = nl
+	return err == nil && l >= 0
+}
+
+// peekLine is how much of the next line delimiterNext looks at: a boundary (at most 70 octets),
+// "--" twice and room for transport padding.
+const peekLine = 1024
 
 // pushBack returns a delimiter line to the input, for the multipart that owns it.
 func (sw *walker) pushBack(p piece) {
