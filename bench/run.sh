@@ -52,7 +52,10 @@ ROUNDS=${BENCH_ROUNDS:-2}
 export BENCH_CONN_REUSE=${BENCH_CONN_REUSE:-100}
 ONLY=${BENCH_ONLY:-}
 WARMUP=50
-TARGET=0.80
+# Targets (issue 10): inbound with RES and the mailbox path >= 0.90x plain
+# maddy, outbound >= 0.95x.
+TARGET=0.90
+TARGET_OUT=0.95
 TARGET_MBOX=0.90
 RCPT='+15550001111/TYPE=PLMN@mms.example.net'
 # Outbound: the submission account (common-out.conf), its MAIL FROM, and a
@@ -369,12 +372,12 @@ if [[ -z $ONLY || $ONLY == outbound ]]; then
 	echo
 	echo "Outbound throughput, mail in on submission → MM4_forward.REQ out at the sink, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
 	echo "  plain: the same mails relayed unchanged through the same queue; both queue one message per mail"
-	printf '%-8s %12s %12s %8s  %s\n' size "plain" "mms" ratio "target >= $TARGET"
+	printf '%-8s %12s %12s %8s  %s\n' size "plain" "mms" ratio "target >= $TARGET_OUT"
 	for size in $SIZES; do
 		p=${best["$size plain-out"]:-}
 		m=${best["$size mms-out"]:-}
 		r=$(ratio_of "$m" "$p")
-		printf '%-8s %12s %12s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r")"
+		printf '%-8s %12s %12s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_OUT")"
 	done
 fi
 
