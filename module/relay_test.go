@@ -21,7 +21,7 @@ import (
 	"github.com/maddy-mms/maddy-mms/internal/state"
 )
 
-func initRelay(t *testing.T, body string) (*Relay, error) {
+func initRelay(t testing.TB, body string) (*Relay, error) {
 	t.Helper()
 	config.StateDirectory = t.TempDir()
 	nodes, err := parser.Read(strings.NewReader("mms.relay test {\n"+body+"\n}"), "test.conf")

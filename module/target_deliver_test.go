@@ -87,7 +87,7 @@ type deliverFixture struct {
 	dsn   *fakeTarget // the relay's dsn_via
 }
 
-func newDeliverFixture(t *testing.T) *deliverFixture {
+func newDeliverFixture(t testing.TB) *deliverFixture {
 	t.Helper()
 	r, err := initRelay(t, relayBase+`
 	number_plan {
