@@ -314,7 +314,16 @@ func (q *Queue) dispatch(value TimeSlot) {
 	q.deliveryWg.Add(1)
 	go func() {
 		q.Log.Debugln("waiting on delivery semaphore for", slot.ID)
-		q.deliverySemaphore <- struct{}{}
+		select {
+		case q.deliverySemaphore <- struct{}{}:
+		default:
+			// A message stored inline waits without its body in memory:
+			// it is read again from its one file when its turn comes.
+			if slot.Meta != nil && slot.Meta.Inline != nil {
+				slot.Meta, slot.Hdr, slot.Body = nil, nil, nil
+			}
+			q.deliverySemaphore <- struct{}{}
+		}
 		defer func() {
 			<-q.deliverySemaphore
 			q.deliveryWg.Done()
@@ -661,6 +670,11 @@ func (q *Queue) removeFromDisk(msgMeta *module.MsgMetadata) {
 	if err := os.Remove(metaPath); err != nil {
 		dl.Error("failed to remove meta-data from disk", err)
 	}
+	// Left by a failed update of the meta-data; it must not bring the
+	// message back at the next start (see recoverRenames).
+	if err := os.Remove(metaPath + ".new"); err != nil && !os.IsNotExist(err) {
+		dl.Error("failed to remove meta-data from disk", err)
+	}
 
 	queuedMsgs.WithLabelValues(q.name, q.location).Dec()
 
@@ -668,7 +682,7 @@ func (q *Queue) removeFromDisk(msgMeta *module.MsgMetadata) {
 }
 
 func (q *Queue) readDiskQueue() error {
-	q.recoverRenames()
+	keep := q.recoverRenames()
 
 	dirInfo, err := os.ReadDir(q.location)
 	if err != nil {
@@ -704,7 +718,7 @@ func (q *Queue) readDiskQueue() error {
 		q.Log.Printf("loaded %d saved queue entries", loadedCount)
 	}
 
-	q.removeInterrupted(dirInfo)
+	q.removeInterrupted(dirInfo, keep)
 
 	return nil
 }
@@ -763,6 +777,15 @@ func (q *Queue) scheduleLoaded(id string, meta *QueueMetadata) {
 	queuedMsgs.WithLabelValues(q.name, q.location).Inc()
 }
 
+// removeFailedMeta removes what a failed updateMetadataOnDisk for a new
+// message may have left: on Windows, where it writes ID.meta in place, a
+// possibly complete ID.meta (elsewhere it removes its ID.meta.new itself).
+func (q *Queue) removeFailedMeta(id string) {
+	if runtime.GOOS == "windows" {
+		os.Remove(filepath.Join(q.location, id+".meta"))
+	}
+}
+
 // recoverRenames completes the renames a crash may have lost. A message's
 // meta-data is written as ID.meta.new, fsynced, and renamed to ID.meta, after
 // its ID.header and ID.body (unless it is inline) were fsynced; the rename
@@ -774,10 +797,15 @@ func (q *Queue) scheduleLoaded(id string, meta *QueueMetadata) {
 // newer). A meta.new that does not decode was never complete, and is removed
 // by removeInterrupted. A message that had not been accepted yet when the
 // crash came is delivered all the same: at least once, not at most once.
-func (q *Queue) recoverRenames() {
+//
+// It returns the meta.new files it could not check or rename (an I/O error
+// rather than an incomplete file), which removeInterrupted keeps (with
+// their header and body) for the next start or the administrator.
+func (q *Queue) recoverRenames() (keep map[string]bool) {
+	keep = make(map[string]bool)
 	entries, err := os.ReadDir(q.location)
 	if err != nil {
-		return
+		return keep
 	}
 	for _, entry := range entries {
 		name := entry.Name()
@@ -788,22 +816,44 @@ func (q *Queue) recoverRenames() {
 		newPath := filepath.Join(q.location, name)
 		meta, err := readMetaFile(newPath)
 		if err != nil {
+			if !incompleteMeta(err) {
+				q.Log.Error("cannot check a meta-data file left by a crash, keeping it", err, "file", name)
+				keep[name], keep[id+".header"], keep[id+".body"] = true, true, true
+			}
 			continue
 		}
 		if meta.Inline == nil {
-			if _, err := os.Stat(filepath.Join(q.location, id+".header")); err != nil {
-				continue
+			missing := false
+			for _, ext := range []string{".header", ".body"} {
+				if _, err := os.Stat(filepath.Join(q.location, id+ext)); err != nil {
+					missing = true
+					if !os.IsNotExist(err) {
+						q.Log.Error("cannot check a message file left by a crash, keeping it", err, "file", id+ext)
+						keep[name], keep[id+".header"], keep[id+".body"] = true, true, true
+					}
+				}
 			}
-			if _, err := os.Stat(filepath.Join(q.location, id+".body")); err != nil {
+			if missing {
 				continue
 			}
 		}
 		if err := os.Rename(newPath, filepath.Join(q.location, id+".meta")); err != nil {
-			q.Log.Error("failed to complete the rename of a meta-data file", err, "file", name)
+			q.Log.Error("failed to complete the rename of a meta-data file, keeping it", err, "file", name)
+			keep[name], keep[id+".header"], keep[id+".body"] = true, true, true
 			continue
 		}
 		q.Log.Printf("completed the rename of %s, cut short by a crash", name)
 	}
+	return keep
+}
+
+// incompleteMeta reports whether err, from readMetaFile, says the file does
+// not hold a whole JSON document (as opposed to an error reading it).
+func incompleteMeta(err error) bool {
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &syntaxErr) || errors.As(err, &typeErr)
 }
 
 // removeInterrupted removes what transactions interrupted by a crash left
@@ -812,7 +862,7 @@ func (q *Queue) recoverRenames() {
 // file, or a meta.new file that recoverRenames did not complete, belongs to
 // a message that was never accepted.
 // It runs before the queue takes new messages.
-func (q *Queue) removeInterrupted(dirInfo []os.DirEntry) {
+func (q *Queue) removeInterrupted(dirInfo []os.DirEntry, keep map[string]bool) {
 	hasMeta := make(map[string]bool)
 	for _, entry := range dirInfo {
 		if name := entry.Name(); !entry.IsDir() && strings.HasSuffix(name, ".meta") {
@@ -821,7 +871,7 @@ func (q *Queue) removeInterrupted(dirInfo []os.DirEntry) {
 	}
 	for _, entry := range dirInfo {
 		name := entry.Name()
-		if entry.IsDir() {
+		if entry.IsDir() || keep[name] {
 			continue
 		}
 		switch ext := filepath.Ext(name); {
@@ -897,7 +947,7 @@ func (q *Queue) storeNewMessage(meta *QueueMetadata, header textproto.Header, bo
 	}
 
 	if err := q.updateMetadataOnDisk(meta); err != nil {
-		os.Remove(filepath.Join(q.location, id+".meta.new"))
+		q.removeFailedMeta(id)
 		q.tryRemoveDanglingFile(id + ".body")
 		q.tryRemoveDanglingFile(id + ".header")
 		return nil, err
@@ -936,7 +986,7 @@ func (q *Queue) storeInline(meta *QueueMetadata, header textproto.Header, body b
 	meta.Inline = &InlineMessage{Header: hdr.Bytes(), Body: blob}
 	if err := q.updateMetadataOnDisk(meta); err != nil {
 		meta.Inline = nil
-		os.Remove(filepath.Join(q.location, meta.MsgMeta.ID+".meta.new"))
+		q.removeFailedMeta(meta.MsgMeta.ID)
 		return nil, false, err
 	}
 	queuedMsgs.WithLabelValues(q.name, q.location).Inc()
@@ -965,21 +1015,19 @@ func (q *Queue) updateMetadataOnDisk(meta *QueueMetadata) error {
 	metaCopy.MsgMeta = meta.MsgMeta.DeepCopy()
 	metaCopy.MsgMeta.Conn = nil
 
-	if err := json.NewEncoder(file).Encode(metaCopy); err != nil {
-		return err
+	err = json.NewEncoder(file).Encode(metaCopy)
+	if err == nil {
+		err = file.Sync()
 	}
-
-	if err := file.Sync(); err != nil {
-		return err
+	if err == nil && runtime.GOOS != "windows" {
+		err = os.Rename(metaPath+".new", metaPath)
 	}
-
-	if runtime.GOOS != "windows" {
-		if err := os.Rename(metaPath+".new", metaPath); err != nil {
-			return err
-		}
+	if err != nil && runtime.GOOS != "windows" {
+		// ID.meta, if any, still holds the previous state; a meta.new
+		// left here would replace it at the next start (recoverRenames).
+		os.Remove(metaPath + ".new")
 	}
-
-	return nil
+	return err
 }
 
 func (q *Queue) readMessageMeta(id string) (*QueueMetadata, error) {
@@ -1055,6 +1103,7 @@ func (q *Queue) openMessage(id string) (*QueueMetadata, textproto.Header, buffer
 		}
 		return nil, textproto.Header{}, nil, err
 	}
+	defer headerFile.Close()
 
 	bufferedHeader := bufio.NewReader(headerFile)
 	header, err := textproto.ReadHeader(bufferedHeader)
