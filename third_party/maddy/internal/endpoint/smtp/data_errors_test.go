@@ -124,13 +124,13 @@ func TestAutoBufferMode_Truncated(t *testing.T) {
 	}
 }
 
-// TestAutoBufferMode_Sizes: a message under the limit is kept in memory in a
-// buffer about its size (not the limit's), one of the limit's size or more
-// is spilled to a file, and either is kept whole.
+// TestAutoBufferMode_Sizes: a message under the limit is kept in memory (a
+// small one in a buffer of 4 or 64 KiB, not the limit's size), one of the
+// limit's size or more is spilled to a file, and either is kept whole.
 func TestAutoBufferMode_Sizes(t *testing.T) {
 	const limit = 1 << 20
 	mode := autoBufferMode(limit, t.TempDir())
-	for _, size := range []int{0, 1, 1400, 300000, limit - 1, limit, limit + 1, 3 * limit} {
+	for _, size := range []int{0, 1, 1400, 4095, 4096, 4097, 64 << 10, 64<<10 + 1, 300000, limit - 1, limit, limit + 1, 3 * limit} {
 		data := make([]byte, size)
 		for i := range data {
 			data[i] = byte('a' + i%26)
@@ -144,7 +144,7 @@ func TestAutoBufferMode_Sizes(t *testing.T) {
 		if want := size < limit; inMemory != want {
 			t.Errorf("%d bytes: kept in memory %v, want %v", size, inMemory, want)
 		}
-		if inMemory && cap(mem.Slice) > 2*size+64*1024 {
+		if inMemory && (size < 4096 && cap(mem.Slice) > 4096 || size < 64<<10 && cap(mem.Slice) > 64<<10) {
 			t.Errorf("%d bytes: kept in a buffer of %d bytes", size, cap(mem.Slice))
 		}
 		r, err := buf.Open()

@@ -24,6 +24,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -156,26 +157,48 @@ func autoBufferMode(maxSize int, dir string) func(io.Reader) (buffer.Buffer, err
 		// connection was lost before the final dot, and the message must
 		// not be taken (io.ReadFull would report a short message the same
 		// way).
-		// The buffer grows with what is read (a 1 MiB slice made and
-		// zeroed for every message, however small, cost more CPU than
-		// the rest of a small message's buffering).
-		var initial bytes.Buffer
-		n, err := io.CopyN(&initial, r, int64(maxSize))
-		if err == io.EOF {
-			log.Debugln("autobuffer: keeping the message in RAM (read", n, "bytes, got EOF)")
-			return buffer.MemoryBuffer{Slice: initial.Bytes()}, nil
-		}
-		if err != nil {
-			// Some I/O error happened, bail out.
-			return nil, err
+		// The buffer grows in steps, 4 KiB, 64 KiB, then the whole
+		// in-memory limit: a small message does not cost a slice of the
+		// limit's size made and zeroed (which, at 1 MiB, cost more CPU than
+		// the rest of a small message's buffering), and a large one costs
+		// what it did, plus copying at most 68 KiB.
+		buf := make([]byte, min(4<<10, maxSize))
+		n := 0
+		for {
+			if n == len(buf) {
+				if len(buf) >= maxSize {
+					break
+				}
+				next := make([]byte, min(nextBufferStep(len(buf)), maxSize))
+				copy(next, buf[:n])
+				buf = next
+			}
+			m, err := r.Read(buf[n:])
+			n += m
+			if err == io.EOF {
+				log.Debugln("autobuffer: keeping the message in RAM (read", n, "bytes, got EOF)")
+				return buffer.MemoryBuffer{Slice: buf[:n]}, nil
+			}
+			if err != nil {
+				// Some I/O error happened, bail out.
+				return nil, err
+			}
 		}
 
 		log.Debugln("autobuffer: spilling the message to the FS")
 		// The message is big. Dump what we got to the disk and continue writing it there.
 		return buffer.BufferInFile(
-			io.MultiReader(&initial, r),
+			io.MultiReader(bytes.NewReader(buf[:n]), r),
 			dir)
 	}
+}
+
+// nextBufferStep is the size autoBufferMode's buffer grows to from size.
+func nextBufferStep(size int) int {
+	if size < 64<<10 {
+		return 64 << 10
+	}
+	return math.MaxInt
 }
 
 func bufferModeDirective(_ *config.Map, node config.Node) (interface{}, error) {
