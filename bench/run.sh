@@ -34,6 +34,13 @@
 #   BENCH_KEEP     if set, keep the work directory (binaries, state, logs)
 #   BENCH_CONN_REUSE  conn_reuse_limit of the queue's target.smtp, for both
 #                  servers (default 100; 0: a new connection per message)
+#   BENCH_SIZES, BENCH_MBOX_SIZES  message sizes in bytes (defaults
+#                  "1400 300000 1500000" and "1400 300000")
+#   BENCH_STOCK    1 (default): also run stock maddy v0.8.2, built from the
+#                  module proxy's source without maddy-mms' patches, on the
+#                  plain configurations (without conn_reuse_limit, which it
+#                  lacks), as a second reference: what an admin runs today;
+#                  0: skip it
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,14 +50,15 @@ BENCH=$ROOT/bench
 N_SMALL=${BENCH_N_SMALL:-2000}
 N_LARGE=${BENCH_N_LARGE:-300}
 N_HUGE=${BENCH_N_HUGE:-60}
-SIZES="1400 300000 1500000"
-MBOX_SIZES="1400 300000"
+SIZES=${BENCH_SIZES:-1400 300000 1500000}
+MBOX_SIZES=${BENCH_MBOX_SIZES:-1400 300000}
 N_MBOX_SMALL=${BENCH_N_MBOX_SMALL:-1000}
 N_MBOX_LARGE=${BENCH_N_MBOX_LARGE:-150}
 CONC=${BENCH_C:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 export BENCH_CONN_REUSE=${BENCH_CONN_REUSE:-100}
 ONLY=${BENCH_ONLY:-}
+STOCK=${BENCH_STOCK:-1}
 WARMUP=50
 # Targets (issue 10): inbound with RES and the mailbox path >= 0.90x plain
 # maddy, outbound >= 0.95x.
@@ -103,6 +111,17 @@ mkdir -p "$WORK/bin"
 	go build -o "$WORK/bin/mms-peer-sink" ./cmd/mms-peer-sink
 	go build -o "$WORK/bin/mm4load" ./bench/mm4load
 )
+if [[ $STOCK == 1 ]]; then
+	log "building stock maddy v0.8.2 into $WORK/bin/maddy-stock"
+	stock_src=$(go mod download -json github.com/foxcpp/maddy@v0.8.2 | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+	cp -r "$stock_src" "$WORK/maddy-stock-src"
+	chmod -R u+w "$WORK/maddy-stock-src"
+	(cd "$WORK/maddy-stock-src" && go build -o "$WORK/bin/maddy-stock" ./cmd/maddy)
+	# The same configurations, less the directive stock maddy lacks.
+	mkdir -p "$WORK/stock-conf"
+	cp "$BENCH"/*.conf "$WORK/stock-conf/"
+	sed -i '/conn_reuse_limit/d' "$WORK/stock-conf/common.conf"
+fi
 
 failed=0
 declare -A best   # "$size $conf" → best rate
@@ -117,6 +136,8 @@ declare -A best   # "$size $conf" → best rate
 #   mms-out    mms-out.conf        mail on submission        1 (the MM4_forward.REQ)
 #   mbox-plain mailbox-plain.conf  MM4 REQ, ack Yes          0 (the REQ stored as it is)
 #   mbox-mms   mailbox-mms.conf    MM4 REQ, ack Yes          1 (the RES; the MM stored)
+#   stock, stock-out, mbox-stock: plain, plain-out and mbox-plain run by
+#              stock maddy v0.8.2 (BENCH_STOCK)
 #
 # mbox-*: storage.imapsql in maddy v0.8.2 creates accounts only at IMAP
 # login, so for mbox-plain one MM (ack No) is first delivered through
@@ -128,9 +149,16 @@ declare -A best   # "$size $conf" → best rate
 # with 451 "CreateUser: sql: no rows in result set" while another creates
 # it), which would fail the warm-up.
 run_one() {
-	local conf=$1 size=$2 n=$3 round=$4
+	local conf=$1 size=$2 n=$3 round=$4 name=$1
 	local dir=$WORK/run-$size-$conf-$round
-	local cfgfile=$conf per=1 load precreate=
+	local cfgfile=$conf per=1 load precreate= bin=$WORK/bin/maddy-mms confdir=$BENCH
+	case $conf in
+	stock | stock-out | mbox-stock)
+		bin=$WORK/bin/maddy-stock confdir=$WORK/stock-conf
+		conf=${conf/stock-out/plain-out} conf=${conf/mbox-stock/mbox-plain} conf=${conf/#stock/plain}
+		cfgfile=$conf
+		;;
+	esac
 	case $conf in
 	mbox-plain) cfgfile=mailbox-plain load=(-ack Yes -rcpt "$RCPT") per=0 precreate=1 ;;
 	mbox-mms) cfgfile=mailbox-mms load=(-ack Yes -rcpt "$RCPT") precreate=1 ;;
@@ -195,9 +223,9 @@ run_one() {
 	for ((try = 1; try <= 5; try++)); do
 		port=$(free_port "$sink_port")
 		BENCH_STATE_DIR=$dir/state BENCH_PORT=$port BENCH_SINK_PORT=$sink_port \
-			"$WORK/bin/maddy-mms" -config "$BENCH/$cfgfile.conf" run >"$dir/server.log" 2>&1 &
+			"$bin" -config "$confdir/$cfgfile.conf" run >"$dir/server.log" 2>&1 &
 		server_pid=$!
-		if wait_port "$port" "$server_pid" "maddy-mms ($conf.conf)"; then started=1; break; fi
+		if wait_port "$port" "$server_pid" "$(basename "$bin") ($cfgfile.conf)"; then started=1; break; fi
 		stop "$server_pid"; server_pid=
 		grep -q 'address already in use' "$dir/server.log" || break
 		log "  (server port $port taken, retrying)"
@@ -227,7 +255,7 @@ run_one() {
 	drain=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 
 	if ! kill -0 "$server_pid" 2>/dev/null; then
-		log "  !! maddy-mms ($conf.conf) died during the run"
+		log "  !! $(basename "$bin") ($cfgfile.conf) died during the run"
 		failed=1
 	fi
 	stop "$server_pid"; server_pid=
@@ -242,7 +270,7 @@ run_one() {
 		reqs=$(grep -c 'MM4_forward.REQ queued' "$dir/server.log" || true)
 	fi
 
-	log "  $(printf '%-10s %-5s round %d:' "$conf" "$(label "$size")" "$round") ${line:-no result} | queue drained ${drain}s after, ${left} left | sink got $received (expected $expect)${reqs:+ | $reqs REQs queued}"
+	log "  $(printf '%-10s %-5s round %d:' "$name" "$(label "$size")" "$round") ${line:-no result} | queue drained ${drain}s after, ${left} left | sink got $received (expected $expect)${reqs:+ | $reqs REQs queued}"
 	if [[ $rc -ne 0 || -z $line ]]; then
 		failed=1
 		log "  !! mm4load failed (exit $rc):"
@@ -263,7 +291,7 @@ run_one() {
 
 	rate=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$line")
 	if [[ -n $rate && $rc -eq 0 ]]; then
-		local key="$size $conf"
+		local key="$size $name"
 		if [[ -z ${best[$key]:-} ]] || awk -v a="$rate" -v b="${best[$key]}" 'BEGIN { exit !(a > b) }'; then
 			best[$key]=$rate
 		fi
@@ -301,6 +329,11 @@ ratio_of() {
 met() { awk -v r="$1" -v t="${2:-$TARGET}" 'BEGIN { print (r != "n/a" && r >= t) ? "met" : "NOT met" }'; }
 
 log "each run: fresh state, $WARMUP warm-up messages, then N timed; $CONC senders; configurations interleaved"
+STOCK_IN= STOCK_OUT= STOCK_MBOX=
+if [[ $STOCK == 1 ]]; then
+	STOCK_IN=stock STOCK_OUT=stock-out STOCK_MBOX=mbox-stock
+	log "stock, stock-out, mbox-stock: the plain configurations run by stock maddy v0.8.2 (no conn_reuse_limit)"
+fi
 
 if [[ -z $ONLY || $ONLY == inbound ]]; then
 	log
@@ -312,7 +345,7 @@ if [[ -z $ONLY || $ONLY == inbound ]]; then
 		n=$(n_for "$size")
 		log "$(label "$size") MM, n=$n:"
 		for ((round = 1; round <= ROUNDS; round++)); do
-			for conf in plain mms mms-noack; do
+			for conf in plain mms mms-noack $STOCK_IN; do
 				run_one "$conf" "$size" "$n" "$round"
 			done
 		done
@@ -328,7 +361,7 @@ if [[ -z $ONLY || $ONLY == outbound ]]; then
 		n=$(n_for "$size")
 		log "$(label "$size") mail, n=$n:"
 		for ((round = 1; round <= ROUNDS; round++)); do
-			for conf in plain-out mms-out; do
+			for conf in plain-out mms-out $STOCK_OUT; do
 				run_one "$conf" "$size" "$n" "$round"
 			done
 		done
@@ -344,7 +377,7 @@ if [[ -z $ONLY || $ONLY == mailbox ]]; then
 		n=$(mbox_n_for "$size")
 		log "$(label "$size") MM, n=$n, the mailbox ending each run with about $((n + WARMUP)):"
 		for ((round = 1; round <= ROUNDS; round++)); do
-			for conf in mbox-plain mbox-mms; do
+			for conf in mbox-plain mbox-mms $STOCK_MBOX; do
 				run_one "$conf" "$size" "$n" "$round"
 			done
 		done
@@ -356,7 +389,8 @@ if [[ -z $ONLY || $ONLY == inbound ]]; then
 	echo "Inbound MM4 throughput, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
 	echo "  with RES: X-Mms-Ack-Request: Yes, every MM also queues and sends an MM4_forward.RES (plain relays once)"
 	echo "  no RES:   X-Mms-Ack-Request: No, the same queued messages as plain"
-	printf '%-8s %12s %16s %8s %16s %8s  %s\n' size "plain" "mms with RES" ratio "mms no RES" ratio "target >= $TARGET"
+	printf '%-8s %12s %16s %8s %16s %8s  %-38s %s\n' size "plain" "mms with RES" ratio "mms no RES" ratio "target >= $TARGET" \
+		"${STOCK_IN:+stock v0.8.2 (with RES/stock)}"
 	for size in $SIZES; do
 		p=${best["$size plain"]:-}
 		m=${best["$size mms"]:-}
@@ -364,7 +398,9 @@ if [[ -z $ONLY || $ONLY == inbound ]]; then
 		r1=$(ratio_of "$m" "$p")
 		r2=$(ratio_of "$q" "$p")
 		verdict="with RES $(met "$r1"), no RES $(met "$r2")"
-		printf '%-8s %12s %16s %8s %16s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r1" "${q:-n/a}" "$r2" "$verdict"
+		st=
+		if [[ -n $STOCK_IN ]]; then st=${best["$size stock"]:-n/a}; st="$st ($(ratio_of "$m" "${best["$size stock"]:-}"))"; fi
+		printf '%-8s %12s %16s %8s %16s %8s  %-38s %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r1" "${q:-n/a}" "$r2" "$verdict" "$st"
 	done
 fi
 
@@ -372,12 +408,14 @@ if [[ -z $ONLY || $ONLY == outbound ]]; then
 	echo
 	echo "Outbound throughput, mail in on submission → MM4_forward.REQ out at the sink, accepted messages/s (best of $ROUNDS runs; $CONC senders)"
 	echo "  plain: the same mails relayed unchanged through the same queue; both queue one message per mail"
-	printf '%-8s %12s %12s %8s  %s\n' size "plain" "mms" ratio "target >= $TARGET_OUT"
+	printf '%-8s %12s %12s %8s  %-16s %s\n' size "plain" "mms" ratio "target >= $TARGET_OUT" "${STOCK_OUT:+stock v0.8.2 (mms/stock)}"
 	for size in $SIZES; do
 		p=${best["$size plain-out"]:-}
 		m=${best["$size mms-out"]:-}
 		r=$(ratio_of "$m" "$p")
-		printf '%-8s %12s %12s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_OUT")"
+		st=
+		if [[ -n $STOCK_OUT ]]; then st=${best["$size stock-out"]:-n/a}; st="$st ($(ratio_of "$m" "${best["$size stock-out"]:-}"))"; fi
+		printf '%-8s %12s %12s %8s  %-16s %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_OUT")" "$st"
 	done
 fi
 
@@ -385,12 +423,15 @@ if [[ -z $ONLY || $ONLY == mailbox ]]; then
 	echo
 	echo "Mailbox path: MM4_forward.REQ into storage.imapsql (SQLite, one mailbox), accepted messages/s (best of $ROUNDS runs; $CONC senders)"
 	echo "  plain: stored unchanged; mms: X-Mms-Ack-Request: Yes, converted, stored, and its MM4_forward.RES queued to the sink"
-	printf '%-8s %20s %16s %8s  %s\n' size "plain into imapsql" "mms (with RES)" ratio "target >= $TARGET_MBOX"
+	printf '%-8s %20s %16s %8s  %-16s %s\n' size "plain into imapsql" "mms (with RES)" ratio "target >= $TARGET_MBOX" \
+		"${STOCK_MBOX:+stock v0.8.2 (mms/stock)}"
 	for size in $MBOX_SIZES; do
 		p=${best["$size mbox-plain"]:-}
 		m=${best["$size mbox-mms"]:-}
 		r=$(ratio_of "$m" "$p")
-		printf '%-8s %20s %16s %8s  %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_MBOX")"
+		st=
+		if [[ -n $STOCK_MBOX ]]; then st=${best["$size mbox-stock"]:-n/a}; st="$st ($(ratio_of "$m" "${best["$size mbox-stock"]:-}"))"; fi
+		printf '%-8s %20s %16s %8s  %-16s %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_MBOX")" "$st"
 	done
 fi
 
