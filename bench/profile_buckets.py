@@ -28,6 +28,13 @@ BUCKETS = [
     ("auth (submission)", ["/auth", "bcrypt", "pass_table"]),
     ("logging", ["framework/log."]),
     ("Go GC", ["runtime.gcBgMarkWorker", "runtime.gcAssist", "runtime.bgsweep", "runtime.bgscavenge", "runtime.gcDrain"]),
+    # SQLite runs in C (mattn/go-sqlite3): its stacks do not reach the Go
+    # caller, so storage.imapsql's and the state store's share is here.
+    ("SQLite, C (storage.imapsql, state store)", [
+        "sqlite3", "pager", "btree", "Btree", "pcache", "Vdbe", "walIndex", "walFrames", "walChecksum",
+        "walWrite", "unixLock", "unixWrite", "unixSync", "unixRead", "__libc_pwrite", "__libc_pread",
+        "__fcntl64", "fdatasync", "_int_malloc", "__libc_malloc", "_int_free", "cfree",
+    ]),
     ("SMTP session (go-smtp, smtp endpoint)", ["go-smtp.(*Conn)", "go-smtp.(*Server)", "endpoint/smtp.", "msgpipeline."]),
 ]
 OTHER = "other (scheduler, runtime, kernel)"
