@@ -107,7 +107,7 @@ func run(o options) int {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		return 1
 	}
-	ports, err := freePorts(rnd, 4)
+	ports, err := freePorts(rnd, 6)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		return 1
@@ -126,6 +126,8 @@ func run(o options) int {
 		ports: map[string]int{
 			"MMS_PEER_PORT": ports[0], "MMS_MM4_PORT": ports[1],
 			"MMS_SUBMISSION_PORT": ports[2], "MMS_IMAP_PORT": ports[3],
+			// maddy.conf.example's MM1 and metrics listeners: unused here.
+			"MMS_MM1_PORT": ports[4], "MMS_METRICS_PORT": ports[5],
 		},
 	}
 	defer srv.stop()

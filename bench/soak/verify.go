@@ -56,6 +56,7 @@ type report struct {
 	queued         []queuedMsg
 	leftovers      []string
 	removedAtStart int
+	renamedAtStart int // meta.new files renamed into place at start (patch maddy-0007)
 	panics         int
 	duplicatesLog  int
 
@@ -272,6 +273,7 @@ func verify(o options, runID string, in, out *load, sinkMsgs []sinkMsg, mbox []m
 	// Queue directories after the final restart, and the server log.
 	r.queueErr, r.queued, r.leftovers = qerr, qf.queued, qf.leftovers
 	r.removedAtStart = countLines(serverLog, "left by an interrupted transaction")
+	r.renamedAtStart = countLines(serverLog, "cut short by a crash")
 	r.panics = countLines(serverLog, "panic")
 	r.duplicatesLog = countLines(serverLog, "duplicate MM4 request")
 
@@ -372,8 +374,8 @@ func (r *report) print(o options) int {
 		r.reqFor, r.reqMissing, r.reqUnackedSent)
 	p("  REQ duplicates: %s", r.reqDup)
 	p("")
-	p("peer (sink) got %d messages, %d unexpected; server log: %d files of interrupted transactions removed at start",
-		r.sinkTotal, r.sinkOther, r.removedAtStart)
+	p("peer (sink) got %d messages, %d unexpected; server log: %d files of interrupted transactions removed at start, %d queued messages whose rename a kill cut short completed",
+		r.sinkTotal, r.sinkOther, r.removedAtStart, r.renamedAtStart)
 	p("queue after the final restart: %d message(s) queued, %d leftover temp file(s)", len(r.queued), len(r.leftovers))
 	for _, q := range r.queued {
 		p("  queued: %s (tries %v, last attempt %s)", q.path, q.tries, q.lastAttempt.Format("15:04:05"))
