@@ -642,3 +642,28 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckEncapsulatedHeaderAtDelimiter: an encapsulated message whose header's empty line is
+// followed by a delimiter line is refused only when the store cannot walk it (a CRLF empty line
+// before LF delimiters); a header-only forwarded message is accepted.
+func TestCheckEncapsulatedHeaderAtDelimiter(t *testing.T) {
+	for _, c := range []struct {
+		msg string
+		ok  bool
+	}{
+		{"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: y\r\n\r\n--b--\r\n", true},
+		{"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: y\n\n--b--\n", true},
+		{"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b \t\r\nContent-Type: message/rfc822\r\n\r\nSubject: y\r\n\r\n--b\r\n\r\nx\r\n--b--", true},
+		{"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: y\r\n\r\n--b--", false},
+	} {
+		br := bufio.NewReader(strings.NewReader(c.msg))
+		h, err := textproto.ReadHeader(br)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Check(h, br, Limits{})
+		if (err == nil) != c.ok {
+			t.Errorf("%q: Check = %v, want ok %v", c.msg, err, c.ok)
+		}
+	}
+}

@@ -643,10 +643,18 @@ func (sw *walker) headedEntity(path string, depth int, partHeader bool) error {
 		// A store reads the delimiter line as a header line, or fails at the end of input.
 		return &MIMEError{Part: path, Reason: "header not ended by an empty line (it runs into a delimiter line or the end of input)"}
 	}
-	if !partHeader && sw.delimiterNext() {
-		// RFC 2046 §5.1.1: the line end before a delimiter line is the delimiter's, so a multipart
-		// reader hands the encapsulated message on without the empty line that ends its header.
-		return &MIMEError{Part: path, Reason: "header not ended by an empty line (the line end before a delimiter line belongs to the delimiter)"}
+	if !partHeader && string(term) == "\r\n" && sw.nl == "\n" {
+		atDelimiter, err := sw.delimiterNext()
+		if err != nil {
+			return err
+		}
+		if atDelimiter {
+			// RFC 2046 §5.1.1: the line end before a delimiter line is the delimiter's. With LF
+			// delimiters, a multipart reader takes only the LF of a CRLF empty line and hands on a lone
+			// CR line, which the encapsulated message's header reader refuses. (A header ended by the
+			// end of the part body is accepted by go-message.)
+			return &MIMEError{Part: path, Reason: "header not ended by an empty line (the line end before a delimiter line belongs to the delimiter)"}
+		}
 	}
 	// A multipart reader takes a delimiter right after a part header without a line end before it.
 	sw.afterPartHeader = partHeader

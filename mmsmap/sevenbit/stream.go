@@ -57,13 +57,18 @@ func (sw *walker) next() (piece, error) {
 }
 
 // delimiterNext reports whether the next line is a delimiter line of an enclosing multipart,
-// without reading it.
-func (sw *walker) delimiterNext() bool {
+// without reading it. A read error (other than the end of input) is returned, since Peek clears it
+// from the reader.
+func (sw *walker) delimiterNext() (bool, error) {
 	var b []byte
 	if sw.hasPushed {
 		b = sw.pushed.b
 	} else {
-		b, _ = sw.in.Peek(peekLine) // what there is, up to the end of input
+		var err error
+		b, err = sw.in.Peek(peekLine) // what there is, up to the end of input
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return false, err
+		}
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			b = b[:i+1]
 		}
@@ -71,7 +76,7 @@ func (sw *walker) delimiterNext() bool {
 	nl := sw.nl
 	l, _, err := sw.delimiter(piece{b: b, start: true, whole: true, crlfBefore: sw.endCRLF})
 	sw.nl = nl
-	return err == nil && l >= 0
+	return err == nil && l >= 0, nil
 }
 
 // peekLine is how much of the next line delimiterNext looks at: a boundary (at most 70 octets),
