@@ -153,12 +153,13 @@ run_one() {
 	local dir=$WORK/run-$size-$conf-$round
 	local cfgfile=$conf per=1 load precreate= bin=$WORK/bin/maddy-mms confdir=$BENCH
 	case $conf in
-	stock | stock-out | mbox-stock)
-		bin=$WORK/bin/maddy-stock confdir=$WORK/stock-conf
-		conf=${conf/stock-out/plain-out} conf=${conf/mbox-stock/mbox-plain} conf=${conf/#stock/plain}
-		cfgfile=$conf
-		;;
+	stock) conf=plain ;;
+	stock-out) conf=plain-out ;;
+	mbox-stock) conf=mbox-plain ;;
 	esac
+	if [[ $name != "$conf" ]]; then
+		bin=$WORK/bin/maddy-stock confdir=$WORK/stock-conf cfgfile=$conf
+	fi
 	case $conf in
 	mbox-plain) cfgfile=mailbox-plain load=(-ack Yes -rcpt "$RCPT") per=0 precreate=1 ;;
 	mbox-mms) cfgfile=mailbox-mms load=(-ack Yes -rcpt "$RCPT") precreate=1 ;;
@@ -326,6 +327,12 @@ label() {
 ratio_of() {
 	if [[ -n $1 && -n $2 ]]; then awk -v m="$1" -v p="$2" 'BEGIN { printf "%.2f", m / p }'; else echo n/a; fi
 }
+# stock_cell ON MMS KEY: stock maddy's rate for KEY and maddy-mms' ratio to
+# it ("" when the stock column is off).
+stock_cell() {
+	[[ -n $1 ]] || return 0
+	echo "${best["$3"]:-n/a} ($(ratio_of "$2" "${best["$3"]:-}"))"
+}
 met() { awk -v r="$1" -v t="${2:-$TARGET}" 'BEGIN { print (r != "n/a" && r >= t) ? "met" : "NOT met" }'; }
 
 log "each run: fresh state, $WARMUP warm-up messages, then N timed; $CONC senders; configurations interleaved"
@@ -398,8 +405,7 @@ if [[ -z $ONLY || $ONLY == inbound ]]; then
 		r1=$(ratio_of "$m" "$p")
 		r2=$(ratio_of "$q" "$p")
 		verdict="with RES $(met "$r1"), no RES $(met "$r2")"
-		st=
-		if [[ -n $STOCK_IN ]]; then st=${best["$size stock"]:-n/a}; st="$st ($(ratio_of "$m" "${best["$size stock"]:-}"))"; fi
+		st=$(stock_cell "$STOCK_IN" "$m" "$size stock")
 		printf '%-8s %12s %16s %8s %16s %8s  %-38s %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r1" "${q:-n/a}" "$r2" "$verdict" "$st"
 	done
 fi
@@ -413,8 +419,7 @@ if [[ -z $ONLY || $ONLY == outbound ]]; then
 		p=${best["$size plain-out"]:-}
 		m=${best["$size mms-out"]:-}
 		r=$(ratio_of "$m" "$p")
-		st=
-		if [[ -n $STOCK_OUT ]]; then st=${best["$size stock-out"]:-n/a}; st="$st ($(ratio_of "$m" "${best["$size stock-out"]:-}"))"; fi
+		st=$(stock_cell "$STOCK_OUT" "$m" "$size stock-out")
 		printf '%-8s %12s %12s %8s  %-16s %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_OUT")" "$st"
 	done
 fi
@@ -429,8 +434,7 @@ if [[ -z $ONLY || $ONLY == mailbox ]]; then
 		p=${best["$size mbox-plain"]:-}
 		m=${best["$size mbox-mms"]:-}
 		r=$(ratio_of "$m" "$p")
-		st=
-		if [[ -n $STOCK_MBOX ]]; then st=${best["$size mbox-stock"]:-n/a}; st="$st ($(ratio_of "$m" "${best["$size mbox-stock"]:-}"))"; fi
+		st=$(stock_cell "$STOCK_MBOX" "$m" "$size mbox-stock")
 		printf '%-8s %20s %16s %8s  %-16s %s\n' "$(label "$size")" "${p:-n/a}" "${m:-n/a}" "$r" "$(met "$r" "$TARGET_MBOX")" "$st"
 	done
 fi

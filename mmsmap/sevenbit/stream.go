@@ -57,21 +57,15 @@ func (sw *walker) next() (piece, error) {
 }
 
 // delimiterNext reports whether the next line is a delimiter line of an enclosing multipart,
-// without reading it. A read error (other than the end of input) is returned, since Peek clears it
-// from the reader.
+// without reading it. It is called right after a line was read, so nothing is pushed back. A read
+// error (other than the end of input) is returned, since Peek clears it from the reader.
 func (sw *walker) delimiterNext() (bool, error) {
-	var b []byte
-	if sw.hasPushed {
-		b = sw.pushed.b
-	} else {
-		var err error
-		b, err = sw.in.Peek(peekLine) // what there is, up to the end of input
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-			return false, err
-		}
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			b = b[:i+1]
-		}
+	b, err := sw.in.Peek(peekLine) // what there is, up to the end of input
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return false, err
+	}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i+1]
 	}
 	nl := sw.nl
 	l, _, err := sw.delimiter(piece{b: b, start: true, whole: true, crlfBefore: sw.endCRLF})

@@ -459,7 +459,7 @@ func (q *Queue) tryDelivery(meta *QueueMetadata, header textproto.Header, body b
 	}
 	// No recipients to try, either all failed or all succeeded.
 	if len(newRcpts) == 0 {
-		q.removeFromDisk(meta.MsgMeta)
+		q.removeFromDisk(meta)
 		return
 	}
 
@@ -616,7 +616,7 @@ func (qd *queueDelivery) Abort(ctx context.Context) error {
 	defer trace.StartRegion(ctx, "queue/Abort").End()
 
 	if qd.body != nil {
-		qd.q.removeFromDisk(qd.meta.MsgMeta)
+		qd.q.removeFromDisk(qd.meta)
 	}
 	return nil
 }
@@ -650,29 +650,26 @@ func (q *Queue) Start(ctx context.Context, msgMeta *module.MsgMetadata, mailFrom
 	return &queueDelivery{q: q, meta: meta}, nil
 }
 
-func (q *Queue) removeFromDisk(msgMeta *module.MsgMetadata) {
-	id := msgMeta.ID
-	dl := target.DeliveryLogger(q.Log, msgMeta)
+func (q *Queue) removeFromDisk(meta *QueueMetadata) {
+	id := meta.MsgMeta.ID
+	dl := target.DeliveryLogger(q.Log, meta.MsgMeta)
 
 	// Order is important.
 	// If we remove header and body but can't remove meta now - readDiskQueue
 	// will detect and report it.
 	// A message stored inline has no header and body files.
-	headerPath := filepath.Join(q.location, id+".header")
-	if err := os.Remove(headerPath); err != nil && !os.IsNotExist(err) {
-		dl.Error("failed to remove header from disk", err)
-	}
-	bodyPath := filepath.Join(q.location, id+".body")
-	if err := os.Remove(bodyPath); err != nil && !os.IsNotExist(err) {
-		dl.Error("failed to remove body from disk", err)
+	if meta.Inline == nil {
+		headerPath := filepath.Join(q.location, id+".header")
+		if err := os.Remove(headerPath); err != nil {
+			dl.Error("failed to remove header from disk", err)
+		}
+		bodyPath := filepath.Join(q.location, id+".body")
+		if err := os.Remove(bodyPath); err != nil {
+			dl.Error("failed to remove body from disk", err)
+		}
 	}
 	metaPath := filepath.Join(q.location, id+".meta")
 	if err := os.Remove(metaPath); err != nil {
-		dl.Error("failed to remove meta-data from disk", err)
-	}
-	// Left by a failed update of the meta-data; it must not bring the
-	// message back at the next start (see recoverRenames).
-	if err := os.Remove(metaPath + ".new"); err != nil && !os.IsNotExist(err) {
 		dl.Error("failed to remove meta-data from disk", err)
 	}
 
